@@ -1,0 +1,50 @@
+# The two commands a reader or contributor needs: `make book` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := book
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DLBOOK_SOURCES := $(shell find code/dlbook -name '*.py') pyproject.toml
+
+.PHONY: book test unit serve clean chapter
+
+# The build environment, rebuilt when the pins change.
+$(VENV)/.requirements: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+# dlbook as chapters see it: installed, not imported from the source tree.
+$(VENV)/.dlbook: $(VENV)/.requirements $(DLBOOK_SOURCES)
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall .
+	touch $@
+
+# Build the executed book into _build/html. Strict: a Sphinx warning or a cell
+# that raises fails it. A failed build forgets Sphinx's environment, so that the
+# next build reads every page again and reports the same problems.
+book: $(VENV)/.dlbook
+	$(BIN)/jupyter-book build . --warningiserror --keep-going \
+	  || { rm -rf _build/.doctrees; exit 1; }
+
+# Unit tests of dlbook and of the book's sources only (no build).
+unit: $(VENV)/.dlbook
+	$(BIN)/python -m pytest tests --ignore=tests/site -q
+
+# Everything: the unit tests, then a strict build, then checks of the built site.
+test: $(VENV)/.dlbook
+	$(BIN)/python -m pytest tests --ignore=tests/site -q
+	$(MAKE) book
+	$(BIN)/python -m pytest tests/site -q
+
+# Execute one chapter outside the book, with timing: make chapter CH=book/fundamentals/tensors.md
+chapter: $(VENV)/.dlbook
+	$(BIN)/python tools/run_chapter.py $(CH)
+
+serve: book
+	$(BIN)/python -m http.server --directory _build/html 8000
+
+clean:
+	rm -rf _build

@@ -1,0 +1,53 @@
+"""Execute one chapter outside the book build and report its time, cell by cell.
+
+Usage: python tools/run_chapter.py book/fundamentals/tensors.md [--slowest N]
+
+Runs in a temporary directory, as the book build does, and exits non-zero when
+a cell raises (cells tagged ``raises-exception`` are allowed to) or when the
+chapter takes longer than its 60-second budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+
+import jupytext
+from nbclient import NotebookClient
+
+BUDGET_SECONDS = 60.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("chapter")
+    parser.add_argument("--slowest", type=int, default=5)
+    args = parser.parse_args()
+    nb = jupytext.read(args.chapter)
+    timings: list[tuple[float, int, str]] = []
+    with tempfile.TemporaryDirectory() as cwd:
+        client = NotebookClient(nb, timeout=300, kernel_name="python3",
+                                resources={"metadata": {"path": cwd}})
+        start = time.perf_counter()
+        with client.setup_kernel():
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                t0 = time.perf_counter()
+                try:
+                    client.execute_cell(cell, index)
+                except Exception as err:  # report the failing cell, then stop
+                    print(f"cell {index} failed:\n{cell.source}\n\n{err}", file=sys.stderr)
+                    return 1
+                timings.append((time.perf_counter() - t0, index, cell.source[:60]))
+        total = time.perf_counter() - start
+    print(f"{args.chapter}: {total:.1f} s (budget {BUDGET_SECONDS:.0f} s)")
+    for seconds, index, head in sorted(timings, reverse=True)[:args.slowest]:
+        print(f"  {seconds:6.1f} s  cell {index}: {head.splitlines()[0] if head else ''}")
+    return 0 if total <= BUDGET_SECONDS else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
