@@ -25,6 +25,7 @@ $(VENV)/.dlbook: $(VENV)/.requirements $(DLBOOK_SOURCES)
 # Build the executed book into _build/html. Strict: a Sphinx warning or a cell
 # that raises fails it. A failed build forgets Sphinx's environment, so that the
 # next build reads every page again and reports the same problems.
+book: export DLBOOK_PROGRESS = 0
 book: $(VENV)/.dlbook
 	$(BIN)/jupyter-book build . --warningiserror --keep-going \
 	  || { rm -rf _build/.doctrees; exit 1; }
@@ -40,6 +41,7 @@ test: $(VENV)/.dlbook
 	$(BIN)/python -m pytest tests/site -q
 
 # Execute one chapter outside the book, with timing: make chapter CH=book/fundamentals/tensors.md
+chapter: export DLBOOK_PROGRESS = 0
 chapter: $(VENV)/.dlbook
 	$(BIN)/python tools/run_chapter.py $(CH)
 

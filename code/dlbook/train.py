@@ -1,0 +1,255 @@
+"""The training loop every chapter from *Softmax regression* on uses.
+
+``fit`` trains a model with minibatches for a number of epochs, measures the
+loss and any metrics on validation data after every epoch, can stop early and
+restore the best weights, and returns a :class:`History` that plots itself.
+It is plain PyTorch: read it top to bottom, or copy it into your own project.
+Explained in the chapters *Softmax regression* and *Practical training*.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset, TensorDataset
+
+from ._args import check_choice, check_float, check_int
+from .runtime import choose_device
+
+Metric = Callable[[torch.Tensor, torch.Tensor], torch.Tensor | float]
+
+
+def accuracy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Fraction of rows whose largest logit is at the true class."""
+    if logits.ndim != 2:
+        raise ValueError(f"logits must be (N, C), got shape {tuple(logits.shape)}")
+    if y.shape != logits.shape[:1]:
+        raise ValueError(f"y must have shape ({logits.shape[0]},), got {tuple(y.shape)}")
+    return (logits.argmax(dim=1) == y).float().mean()
+
+
+def make_loader(data, batch_size: int = 64, *, shuffle: bool = False,
+                seed: int = 0) -> DataLoader:
+    """A ``DataLoader`` from a ``DataLoader``, a ``Dataset`` or a pair ``(X, y)``."""
+    if isinstance(data, DataLoader):
+        return data
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    if isinstance(data, (tuple, list)) and len(data) == 2 and all(
+            isinstance(t, torch.Tensor) for t in data):
+        if len(data[0]) != len(data[1]):
+            raise ValueError("data must be (X, y) with one target per example, got "
+                             f"{len(data[0])} inputs and {len(data[1])} targets")
+        data = TensorDataset(*data)
+    if not isinstance(data, Dataset):
+        raise TypeError("data must be a DataLoader, a Dataset or a pair (X, y) of "
+                        f"tensors, got {type(data).__name__}")
+    generator = torch.Generator().manual_seed(seed) if shuffle else None
+    return DataLoader(data, batch_size=batch_size, shuffle=shuffle, generator=generator)
+
+
+@dataclass
+class History:
+    """What ``fit`` measured: one dict of numbers per epoch."""
+
+    records: list[dict[str, float]] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_early: bool = False
+    seconds: float = 0.0
+
+    def __getitem__(self, key: str) -> list[float]:
+        if not self.records or key not in self.records[0]:
+            known = ", ".join(self.records[0]) if self.records else "nothing yet"
+            raise KeyError(f"{key!r} was not measured; measured: {known}")
+        return [r[key] for r in self.records]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    @property
+    def last(self) -> dict[str, float]:
+        return self.records[-1] if self.records else {}
+
+    def summary(self) -> str:
+        numbers = ", ".join(f"{k} {v:.4g}" for k, v in self.last.items() if k != "epoch")
+        stop = f", best epoch {self.best_epoch}" if self.best_epoch else ""
+        return f"{len(self)} epochs in {self.seconds:.1f} s{stop}: {numbers}"
+
+    __repr__ = summary
+
+    def plot(self, metrics: Sequence[str] | None = None, axes=None):
+        """Training and validation curves, one panel per quantity; returns the figure."""
+        import matplotlib.pyplot as plt
+
+        names = metrics or sorted({k.split("_", 1)[1] for k in self.last if "_" in k},
+                                  key=lambda n: (n != "loss", n))
+        if axes is None:
+            _, axes = plt.subplots(1, len(names), figsize=(3.4 * len(names), 3.0),
+                                   squeeze=False)
+            axes = axes[0]
+        for ax, name in zip(axes, names):
+            for split, style in (("train", "-"), ("val", "--")):
+                key = f"{split}_{name}"
+                if key in self.last:
+                    ax.plot(self["epoch"], self[key], style, label=split)
+            if self.best_epoch:
+                ax.axvline(self.best_epoch, color="grey", lw=0.8, ls=":")
+            ax.set_xlabel("epoch")
+            ax.set_title(name)
+            ax.legend()
+        return axes[0].figure
+
+
+def _show_progress(progress: bool | None) -> bool:
+    if progress is not None:
+        return progress
+    # The book's build sets DLBOOK_PROGRESS=0 so that rendered pages stay clean.
+    return os.environ.get("DLBOOK_PROGRESS", "1") != "0"
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, data, loss_fn: Callable, *,
+             metrics: Mapping[str, Metric] | None = None, batch_size: int = 256,
+             device: torch.device | str | None = None) -> dict[str, float]:
+    """Average loss and metrics of ``model`` over ``data``, in eval mode."""
+    device = torch.device(device) if device is not None else next(
+        model.parameters()).device
+    loader = make_loader(data, batch_size)
+    was_training = model.training
+    model.eval()
+    totals: dict[str, float] = {}
+    count = 0
+    for X, y in loader:
+        X, y = X.to(device), y.to(device)
+        out = model(X)
+        n = len(y)
+        totals["loss"] = totals.get("loss", 0.0) + float(loss_fn(out, y)) * n
+        for name, metric in (metrics or {}).items():
+            totals[name] = totals.get(name, 0.0) + float(metric(out, y)) * n
+        count += n
+    model.train(was_training)
+    if count == 0:
+        raise ValueError("data is empty")
+    return {k: v / count for k, v in totals.items()}
+
+
+@torch.no_grad()
+def predict(model: nn.Module, X: torch.Tensor, *, batch_size: int = 512) -> torch.Tensor:
+    """The model's outputs for ``X``, computed in eval mode, on the CPU."""
+    if not isinstance(X, torch.Tensor):
+        raise TypeError(f"X must be a torch.Tensor, got {type(X).__name__}")
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    out = torch.cat([model(X[i:i + batch_size].to(device)).cpu()
+                     for i in range(0, len(X), batch_size)])
+    model.train(was_training)
+    return out
+
+
+def fit(model: nn.Module, train_data, *, loss_fn: Callable, optimizer,
+        epochs: int, batch_size: int = 64, val_data=None,
+        metrics: Mapping[str, Metric] | None = None, scheduler=None,
+        scheduler_step: str = "epoch", patience: int | None = None,
+        restore_best: bool = True, clip_grad_norm: float | None = None,
+        device: torch.device | str | None = None, seed: int = 0,
+        progress: bool | None = None, verbose: bool = True) -> History:
+    """Train ``model`` with minibatch gradient descent and return its :class:`History`.
+
+    ``train_data`` and ``val_data`` are pairs ``(X, y)``, ``Dataset``\\ s or
+    ``DataLoader``\\ s. ``optimizer`` is any object with ``zero_grad()`` and
+    ``step()`` (``torch.optim`` or the book's own optimisers). After every epoch
+    the loss and ``metrics`` are measured on the training data (averaged over the
+    epoch's minibatches) and on ``val_data``. With ``patience``, training stops
+    when the validation loss has not improved for that many epochs, and with
+    ``restore_best`` the weights of the best epoch are put back.
+    ``scheduler.step()`` is called after every epoch, or after every minibatch
+    with ``scheduler_step="batch"``. A progress bar shows for interactive
+    readers; ``verbose`` prints one summary line at the end.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
+    if not (hasattr(optimizer, "zero_grad") and hasattr(optimizer, "step")):
+        raise TypeError("optimizer must have zero_grad() and step(), got "
+                        f"{type(optimizer).__name__}")
+    epochs = check_int("epochs", epochs, minimum=1)
+    check_choice("scheduler_step", scheduler_step, ("epoch", "batch"))
+    if patience is not None:
+        patience = check_int("patience", patience, minimum=1)
+        if val_data is None:
+            raise ValueError("patience needs val_data to monitor the validation loss")
+    if clip_grad_norm is not None:
+        clip_grad_norm = check_float("clip_grad_norm", clip_grad_norm, minimum=0.0,
+                                     strict_min=True)
+    metrics = dict(metrics or {})
+    device = torch.device(device) if device is not None else choose_device()
+    model.to(device)
+    loader = make_loader(train_data, batch_size, shuffle=True, seed=seed)
+
+    history = History()
+    best_loss, best_state, waited = float("inf"), None, 0
+    start = time.perf_counter()
+    epoch_range = range(1, epochs + 1)
+    bar = None
+    if _show_progress(progress):
+        from tqdm.auto import tqdm
+
+        bar = tqdm(epoch_range, desc="training", leave=False, file=sys.stdout)
+        epoch_range = bar
+    for epoch in epoch_range:
+        model.train()
+        totals: dict[str, float] = {}
+        count = 0
+        for X, y in loader:
+            X, y = X.to(device), y.to(device)
+            out = model(X)
+            loss = loss_fn(out, y)
+            optimizer.zero_grad()
+            loss.backward()
+            if clip_grad_norm is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
+            optimizer.step()
+            if scheduler is not None and scheduler_step == "batch":
+                scheduler.step()
+            n = len(y)
+            totals["loss"] = totals.get("loss", 0.0) + loss.item() * n
+            with torch.no_grad():
+                for name, metric in metrics.items():
+                    totals[name] = totals.get(name, 0.0) + float(metric(out, y)) * n
+            count += n
+        if scheduler is not None and scheduler_step == "epoch":
+            scheduler.step()
+        record = {"epoch": epoch, **{f"train_{k}": v / count for k, v in totals.items()}}
+        if val_data is not None:
+            val = evaluate(model, val_data, loss_fn, metrics=metrics, device=device)
+            record.update({f"val_{k}": v for k, v in val.items()})
+        history.records.append(record)
+        if bar is not None:
+            bar.set_postfix({k: f"{v:.3g}" for k, v in record.items() if k != "epoch"})
+        if val_data is not None and patience is not None:
+            if record["val_loss"] < best_loss:
+                best_loss, waited = record["val_loss"], 0
+                history.best_epoch = epoch
+                if restore_best:
+                    best_state = copy.deepcopy(model.state_dict())
+            else:
+                waited += 1
+                if waited >= patience:
+                    history.stopped_early = True
+                    break
+    if bar is not None:
+        bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    history.seconds = time.perf_counter() - start
+    if verbose:
+        print(history.summary())
+    return history
