@@ -1,10 +1,15 @@
 """Point Binder and Colab at real ``.ipynb`` notebooks, and publish them.
 
 Chapters are MyST markdown files; Colab opens only ``.ipynb`` files from a
-repository. After every build, the executed notebook of each chapter is copied
+repository. After every build, the executed notebook of each chapter is written
 to ``_build/notebooks/<docname>.ipynb`` together with the Binder environment;
 the publishing workflow pushes that folder to the branch named by the
 ``launch_notebooks_branch`` setting, and the launch buttons point there.
+
+myst-nb writes the notebook it read to ``_build/jupyter_execute``, and when the
+outputs come from the execution cache that copy has none. So the outputs are
+merged in from the cache here, and the notebook offered for download in
+``_sources`` is replaced by the executed one too.
 """
 
 from __future__ import annotations
@@ -39,18 +44,29 @@ def rewrite_launch_buttons(app: Sphinx, pagename, templatename, context, doctree
 def publish_notebooks(app: Sphinx, exception) -> None:
     if exception is not None or app.builder.name != "html":
         return
+    import nbformat
+    from jupyter_cache import get_cache
+
     build = Path(app.outdir).parent
     executed = build / "jupyter_execute"
+    cache = get_cache(str(Path(app.srcdir) / app.config.nb_execution_cache_path))
     out = build / "notebooks"
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     for docname in sorted(app.env.found_docs):
         source = executed / f"{docname}.ipynb"
-        if source.is_file():
-            target = out / notebook_path(docname)
+        if not source.is_file():
+            continue
+        notebook = nbformat.read(source, as_version=4)
+        try:
+            _, notebook = cache.merge_match_into_notebook(notebook)
+        except KeyError:
+            pass  # not executed through the cache: the outputs are already there
+        for target in (out / notebook_path(docname),
+                       Path(app.outdir) / "_sources" / f"{docname}.ipynb"):
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
+            nbformat.write(notebook, target)
     binder = Path(app.srcdir) / "binder"
     if binder.is_dir():
         shutil.copytree(binder, out / "binder")

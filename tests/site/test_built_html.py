@@ -1,0 +1,122 @@
+"""Checks of the built HTML, the published notebooks and the execution times."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+
+from book_sources import (INSTALL_CELL, REPOSITORY_URL, ROOT, chapters, glossary_entries,
+                          toc_files)
+
+BUDGET_SECONDS = 60.0
+OWNER, REPO = re.fullmatch(r"https://github\.com/([^/]+)/([^/]+)", REPOSITORY_URL).groups()
+SITE = f"https://{OWNER.lower()}.github.io/{REPO}/"
+
+
+def page(html_dir, docname) -> BeautifulSoup:
+    path = html_dir / f"{docname}.html"
+    assert path.is_file(), f"{docname}.html was not built"
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.mark.parametrize("docname", toc_files())
+def test_every_page_is_built(html_dir, docname):
+    page(html_dir, docname)
+
+
+@pytest.mark.parametrize("docname", chapters())
+def test_chapter_figures_are_numbered_with_alt_text(html_dir, docname):
+    soup = page(html_dir, docname)
+    figures = soup.select("article figure")
+    assert figures, "the chapter shows no numbered figure"
+    for fig in figures:
+        img = fig.find("img")
+        assert img is not None and img.get("alt", "").strip(), "a figure lacks alt text"
+        assert (html_dir / docname).parent.joinpath(img["src"]).resolve().is_file()
+        caption = fig.find("figcaption")
+        assert caption and re.search(r"Fig\. \d+(\.\d+)*", caption.get_text()), \
+            "a figure lacks its number"
+
+
+@pytest.mark.parametrize("docname", chapters())
+def test_chapter_has_no_error_output(html_dir, docname):
+    soup = page(html_dir, docname)
+    assert not soup.select(".output.traceback, .output.error"), "an error is shown"
+    stderr = soup.select(".output.stderr")
+    assert not stderr, f"stderr in the page: {stderr[0].get_text()[:300]}"
+    assert "Traceback (most recent call last)" not in soup.get_text()
+
+
+@pytest.mark.parametrize("docname", chapters())
+def test_launch_links_target_published_notebooks(html_dir, docname):
+    soup = page(html_dir, docname)
+    links = {a.get_text(strip=True): a["href"] for a in soup.select(
+        ".dropdown-launch-buttons a[href]")}
+    target = f"{docname}.ipynb"
+    assert links.get("Colab") == (
+        f"https://colab.research.google.com/github/{OWNER}/{REPO}/blob/notebooks/{target}")
+    assert links.get("Binder") == (
+        f"https://mybinder.org/v2/gh/{OWNER}/{REPO}/notebooks?urlpath=lab/tree/{target}")
+    notebook = ROOT / "_build" / "notebooks" / target
+    assert notebook.is_file(), "the Colab link points to a notebook the build did not make"
+    nb = nbformat.read(notebook, as_version=4)
+    nbformat.validate(nb)
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    assert INSTALL_CELL.fullmatch(f"```{{code-cell}} ipython3\n:tags: [remove-cell]\n"
+                                  f"{first.source}\n```"), "first cell installs dlbook"
+    assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "not executed"
+    assert (ROOT / "_build/notebooks/binder/requirements.txt").is_file()
+
+
+@pytest.mark.parametrize("docname", chapters())
+def test_download_links_and_cite_box(html_dir, docname):
+    soup = page(html_dir, docname)
+    downloads = [a["href"] for a in soup.select(".dropdown-download-buttons a[href]")]
+    for suffix in (".ipynb", ".md"):
+        href = next((h for h in downloads if h.endswith(f"{docname}{suffix}")), None)
+        assert href, f"no {suffix} download"
+        assert (html_dir / docname).parent.joinpath(href).resolve().is_file()
+    box = soup.select_one("#cite-this-chapter")
+    assert box is not None, "no cite box"
+    bibtex = box.get_text()
+    slug = docname.rsplit("/", 1)[-1]
+    assert f"@incollection{{dle-{slug}," in bibtex
+    assert f"url       = {{{SITE}{docname}.html}}" in bibtex
+    for field in ("title", "booktitle", "author", "year", "version"):
+        assert re.search(rf"^\s*{field}\s*=\s*\{{.+\}}", bibtex, re.M), field
+    # solutions are hidden behind a toggle
+    solutions = soup.select(".solution")
+    assert solutions and all("dropdown" in s.get("class", []) for s in solutions)
+
+
+def test_execution_times_within_budget(html_dir):
+    times = json.loads((ROOT / "_build" / "exec-times.json").read_text())
+    over = {d: t["runtime"] for d, t in times.items() if t["runtime"] > BUDGET_SECONDS}
+    assert not over, f"chapters over the {BUDGET_SECONDS:.0f} s budget: {over}"
+    missing = [d for d in chapters() if d not in times]
+    assert not missing, f"no execution record for {missing}"
+    table = page(html_dir, "book/appendix/build-stats").get_text()
+    for docname in chapters():
+        assert docname in table, f"{docname} missing from the build statistics page"
+
+
+def test_glossary_page_lists_every_term(html_dir):
+    soup = page(html_dir, "book/appendix/glossary")
+    terms = {dt.get_text(strip=True).rstrip("¶").lower() for dt in soup.select("dl.glossary dt")}
+    for entry in glossary_entries():
+        assert entry["term"].lower() in terms, entry["term"]
+
+
+def test_cached_rebuild_is_fast_and_executes_nothing(html_dir):
+    start = time.perf_counter()
+    result = subprocess.run(["make", "book"], cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "Executing notebook" not in result.stdout + result.stderr
+    assert seconds < 60, f"a rebuild with nothing changed took {seconds:.0f} s"
