@@ -35,9 +35,9 @@ def source_path(docname: str) -> Path:
 
 
 def is_chapter(docname: str) -> bool:
-    """Chapters are the executable pages: everything but the intro and appendix."""
-    return docname.startswith("book/") and not docname.startswith("book/appendix/") \
-        and docname != TOC["root"]
+    """Chapters are the executable pages in the parts' folders (not the appendix)."""
+    parts = docname.split("/")
+    return len(parts) == 3 and parts[0] == "book" and parts[1] != "appendix"
 
 
 def chapters() -> list[str]:
