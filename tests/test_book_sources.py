@@ -88,6 +88,14 @@ def test_glossary_entries_are_complete_and_unique():
         seen[e["term"].lower()] = e["file"]
 
 
+def test_glossary_grows_with_the_book():
+    # at least 80 terms once Part I is written, and about eight more per later chapter
+    part_one = [d for d in chapters() if d.split("/")[1] in ("fundamentals", "training")]
+    later = len(chapters()) - len(part_one)
+    wanted = (80 if len(part_one) >= 10 else 8 * len(part_one)) + 6 * later
+    assert len(glossary_entries()) >= wanted
+
+
 def test_every_glossary_term_is_used_in_the_book():
     used = set()
     for docname in toc_files():
