@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DLBOOK_SOURCES := $(shell find code/dlbook -name '*.py') pyproject.toml
 
-.PHONY: book test unit serve clean chapter
+.PHONY: book test unit serve clean distclean chapter
 
 # The build environment, rebuilt when the pins change.
 $(VENV)/.requirements: requirements.txt
@@ -17,16 +17,30 @@ $(VENV)/.requirements: requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-# dlbook as chapters see it: installed, not imported from the source tree.
+# dlbook for the tests and tools, installed (not imported from the source tree).
 $(VENV)/.dlbook: $(VENV)/.requirements $(DLBOOK_SOURCES)
 	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall .
+	touch $@
+
+# The chapters' kernel runs in its own environment holding only dlbook, what
+# dlbook declares, and ipykernel (versions as pinned in requirements.txt), like
+# a reader's Colab or Binder session: a chapter that imports anything else
+# fails the build here. JUPYTER_PATH makes its kernel the "python3" kernel.
+KERNEL_VENV := .venv-kernel
+export JUPYTER_PATH := $(CURDIR)/$(KERNEL_VENV)/share/jupyter
+$(KERNEL_VENV)/.dlbook: requirements.txt $(DLBOOK_SOURCES)
+	test -x $(KERNEL_VENV)/bin/python || $(PYTHON) -m venv $(KERNEL_VENV)
+	$(KERNEL_VENV)/bin/python -m pip install --quiet -c requirements.txt ipykernel torch
+	$(KERNEL_VENV)/bin/python -m pip install --quiet -c requirements.txt --force-reinstall --no-deps .
+	$(KERNEL_VENV)/bin/python -m pip install --quiet -c requirements.txt .
+	$(KERNEL_VENV)/bin/python -m ipykernel install --prefix $(KERNEL_VENV) --name python3 > /dev/null
 	touch $@
 
 # Build the executed book into _build/html. Strict: a Sphinx warning or a cell
 # that raises fails it. A failed build forgets Sphinx's environment, so that the
 # next build reads every page again and reports the same problems.
 book: export DLBOOK_PROGRESS = 0
-book: $(VENV)/.dlbook
+book: $(VENV)/.dlbook $(KERNEL_VENV)/.dlbook
 	$(BIN)/jupyter-book build . --warningiserror --keep-going \
 	  || { rm -rf _build/.doctrees; exit 1; }
 
@@ -35,14 +49,14 @@ unit: $(VENV)/.dlbook
 	$(BIN)/python -m pytest tests --ignore=tests/site -q
 
 # Everything: the unit tests, then a strict build, then checks of the built site.
-test: $(VENV)/.dlbook
+test: $(VENV)/.dlbook $(KERNEL_VENV)/.dlbook
 	$(BIN)/python -m pytest tests --ignore=tests/site -q
 	$(MAKE) book
 	$(BIN)/python -m pytest tests/site -q
 
 # Execute one chapter outside the book, with timing: make chapter CH=book/fundamentals/tensors.md
 chapter: export DLBOOK_PROGRESS = 0
-chapter: $(VENV)/.dlbook
+chapter: $(VENV)/.dlbook $(KERNEL_VENV)/.dlbook
 	$(BIN)/python tools/run_chapter.py $(CH)
 
 serve: book
@@ -50,3 +64,7 @@ serve: book
 
 clean:
 	rm -rf _build
+
+# Remove the environments too.
+distclean: clean
+	rm -rf $(VENV) $(KERNEL_VENV)
