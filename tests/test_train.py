@@ -103,3 +103,15 @@ def test_accuracy_and_loader_bad_input():
         accuracy(torch.zeros(3, 2), torch.zeros(4, dtype=torch.long))
     with pytest.raises(ValueError, match="data"):
         make_loader((torch.zeros(3, 2), torch.zeros(4)))
+
+
+def test_tensor_pair_loader_gives_the_same_batches_as_a_plain_dataloader():
+    from torch.utils.data import DataLoader, TensorDataset
+
+    X, y = torch.arange(50.0).reshape(25, 2), torch.arange(25)
+    fast = list(make_loader((X, y), 4, shuffle=True, seed=3))
+    plain = list(DataLoader(TensorDataset(X, y), batch_size=4, shuffle=True,
+                            generator=torch.Generator().manual_seed(3)))
+    assert len(fast) == len(plain) == 7
+    for (a, b), (c, d) in zip(fast, plain):
+        assert torch.equal(a, c) and torch.equal(b, d)

@@ -18,7 +18,8 @@ from typing import Callable, Mapping, Sequence
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, TensorDataset
+from torch.utils.data import (BatchSampler, DataLoader, Dataset, RandomSampler,
+                              SequentialSampler, TensorDataset)
 
 from ._args import check_choice, check_float, check_int
 from .runtime import choose_device
@@ -37,20 +38,31 @@ def accuracy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 def make_loader(data, batch_size: int = 64, *, shuffle: bool = False,
                 seed: int = 0) -> DataLoader:
-    """A ``DataLoader`` from a ``DataLoader``, a ``Dataset`` or a pair ``(X, y)``."""
+    """A ``DataLoader`` from a ``DataLoader``, a ``Dataset`` or a pair ``(X, y)``.
+
+    For a pair of tensors, each minibatch is taken by indexing the tensors with a
+    list of indices, rather than by collating examples one at a time: the same
+    batches in the same order as ``DataLoader(..., shuffle=shuffle)``, many times
+    faster when the model is small.
+    """
     if isinstance(data, DataLoader):
         return data
     batch_size = check_int("batch_size", batch_size, minimum=1)
+    generator = torch.Generator().manual_seed(seed) if shuffle else None
     if isinstance(data, (tuple, list)) and len(data) == 2 and all(
             isinstance(t, torch.Tensor) for t in data):
         if len(data[0]) != len(data[1]):
             raise ValueError("data must be (X, y) with one target per example, got "
                              f"{len(data[0])} inputs and {len(data[1])} targets")
-        data = TensorDataset(*data)
+        dataset = TensorDataset(*data)
+        order = (RandomSampler(dataset, generator=generator) if shuffle
+                 else SequentialSampler(dataset))
+        # The loader draws from the generator too, as a plain shuffling one does.
+        return DataLoader(dataset, batch_size=None, generator=generator,
+                          sampler=BatchSampler(order, batch_size, drop_last=False))
     if not isinstance(data, Dataset):
         raise TypeError("data must be a DataLoader, a Dataset or a pair (X, y) of "
                         f"tensors, got {type(data).__name__}")
-    generator = torch.Generator().manual_seed(seed) if shuffle else None
     return DataLoader(data, batch_size=batch_size, shuffle=shuffle, generator=generator)
 
 
