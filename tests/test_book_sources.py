@@ -35,11 +35,12 @@ def test_chapter_form(docname):
     assert first_cell and INSTALL_CELL.fullmatch(first_cell.group(0)), \
         "the first code cell must be the hidden dlbook install cell"
     assert INSTALL_CELL.search(text).group("url") == REPOSITORY_URL
-    assert len(re.findall(r"^# ", text, re.M)) == 1, "exactly one title"
+    prose = re.sub(r"^(`{3,}|~{3,})\{code-cell\}.*?^\1\s*$", "", text, flags=re.M | re.S)
+    assert len(re.findall(r"^# ", prose, re.M)) == 1, "exactly one title"
     for section in ("Learning goals", "Summary", "Exercises", "References"):
         assert re.search(rf"^## {section}\s*$", text, re.M), f"missing '## {section}'"
-    exercises = re.findall(r"^```\{exercise\}", text, re.M)
-    solutions = re.findall(r"^```\{solution\}[^\n]*\n:class: dropdown", text, re.M)
+    exercises = re.findall(r"^`{3,}\{exercise\}", text, re.M)
+    solutions = re.findall(r"^`{3,}\{solution\}[^\n]*\n:class: dropdown", text, re.M)
     assert len(exercises) >= 3 and len(solutions) == len(exercises), \
         "at least three exercises, each with a hidden solution"
     assert "{cite}" in text and "{bibliography}" in text

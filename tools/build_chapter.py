@@ -10,6 +10,7 @@ chapters can be built this way at once without touching the book's _build.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,7 @@ def main() -> int:
     out = Path("/tmp/dlbook-chapter-builds") / slug
     out.mkdir(parents=True, exist_ok=True)
     toc = {"format": "jb-book", "root": "book/intro", "parts": [
+        {"caption": "Using this book", "chapters": [{"file": "book/lecturers"}]},
         {"caption": "Chapter", "numbered": True, "chapters": [{"file": str(chapter)}]},
         {"caption": "Appendix", "chapters": [{"file": "book/appendix/glossary"},
                                              {"file": "book/appendix/bibliography"}]}]}
@@ -39,7 +41,11 @@ def main() -> int:
     cmd = [str(ROOT / ".venv/bin/jupyter-book"), "build", str(ROOT), "--toc",
            str(out / "_toc.yml"), "--config", str(out / "_config.yml"), "--path-output",
            str(out), "--warningiserror", "--keep-going"]
-    result = subprocess.run(cmd, env={**__import__("os").environ, "DLBOOK_PROGRESS": "0"})
+    env = {**os.environ, "DLBOOK_PROGRESS": "0"}
+    kernels = ROOT / ".venv-kernel" / "share" / "jupyter"
+    if kernels.is_dir():  # the chapters' own kernel environment, as in the build
+        env.setdefault("JUPYTER_PATH", str(kernels))
+    result = subprocess.run(cmd, env=env)
     print(f"HTML: {out / '_build/html' / chapter}.html")
     return result.returncode
 

@@ -10,14 +10,19 @@ chapter takes longer than its 60-second budget.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import jupytext
 from nbclient import NotebookClient
 
 BUDGET_SECONDS = 60.0
+KERNELS = Path(__file__).resolve().parents[1] / ".venv-kernel" / "share" / "jupyter"
+if KERNELS.is_dir():  # run in the chapters' own kernel environment, as the build does
+    os.environ.setdefault("JUPYTER_PATH", str(KERNELS))
 
 
 def main() -> int:

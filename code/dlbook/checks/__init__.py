@@ -7,8 +7,8 @@ calls the reader's function on inputs chosen to expose the usual mistakes
 :class:`CheckResult` that says "pass", or what is wrong with a hint, without
 revealing the solution::
 
-    from dlbook.checks.tensors import check_standardize
-    check_standardize(my_standardize)
+    from dlbook.checks.tensors import check_normalize_rows
+    check_normalize_rows(my_normalize_rows)
 
 This module holds what the chapter modules share.
 """
