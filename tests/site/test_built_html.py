@@ -120,3 +120,12 @@ def test_cached_rebuild_is_fast_and_executes_nothing(html_dir):
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "Executing notebook" not in result.stdout + result.stderr
     assert seconds < 60, f"a rebuild with nothing changed took {seconds:.0f} s"
+
+
+def test_anchors_quoted_on_the_lecturers_page_exist(html_dir):
+    text = (ROOT / "book" / "lecturers.md").read_text(encoding="utf-8")
+    quoted = re.findall(r"…/([\w/-]+)\.html#([\w-]+)", text)
+    assert quoted, "the lecturers page quotes no anchor"
+    for path, anchor in quoted:
+        soup = page(html_dir, f"book/{path}")
+        assert soup.find(id=anchor), f"{path}.html has no #{anchor}"
