@@ -64,7 +64,11 @@ def require_callable(name: str, fn: Any) -> None:
 
 
 def call_answer(check: str, fn: Callable, *args, **kwargs) -> tuple[Any, CheckResult | None]:
-    """Call the reader's function; a raised exception becomes a failed result."""
+    """Call the reader's function; a raised exception becomes a failed result.
+
+    Returns ``(value, None)``, or ``(None, failed result)``: test the second item
+    with ``is not None``, since a failed result is falsy.
+    """
     try:
         return fn(*args, **kwargs), None
     except Exception as err:  # the reader's code may raise anything
@@ -75,6 +79,9 @@ def call_answer(check: str, fn: Callable, *args, **kwargs) -> tuple[Any, CheckRe
 def compare_tensors(check: str, got: Any, want: torch.Tensor, *, atol: float = 1e-5,
                     rtol: float = 1e-4, what: str = "the result") -> CheckResult | None:
     """Compare the reader's output with the reference; None when they agree.
+
+    A failed :class:`CheckResult` is falsy, so test the result with
+    ``is not None``, never with ``if problem:``.
 
     The failures say what differs (type, shape, non-finite values, values)
     without printing the reference values themselves.

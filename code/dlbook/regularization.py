@@ -1,0 +1,83 @@
+"""Regularisation from scratch: inverted dropout and the L2 penalty.
+
+``dropout`` draws its mask the way PyTorch does on the CPU (one Bernoulli draw
+per element, with keep probability ``1 - p``), so for the same seed it gives
+the same output as ``torch.nn.functional.dropout``. Chapter: *Regularization*.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import torch
+from torch import nn
+
+from ._args import check_float, check_tensor
+
+
+def _check_p(p: float) -> float:
+    # p = 1 would drop everything and divide by zero in the 1 / (1 - p) rescaling.
+    return check_float("p", p, minimum=0.0, maximum=1.0, strict_max=True)
+
+
+def dropout(x: torch.Tensor, p: float = 0.5, training: bool = True,
+            generator: torch.Generator | None = None) -> torch.Tensor:
+    """Inverted dropout: zero each element with probability ``p``, scale the rest up.
+
+    The kept elements are divided by ``1 - p``, which keeps every element's
+    expected value equal to its input, so the network needs no change at test
+    time: in evaluation (``training=False``) the input is returned unchanged.
+    ``p`` is the probability of *dropping* a unit, as in PyTorch. ``generator``
+    makes the mask reproducible; without it the global generator is used,
+    exactly as ``torch.nn.functional.dropout`` uses it. Chapter: *Regularization*.
+    """
+    check_tensor("x", x, floating=True)
+    p = _check_p(p)
+    if not isinstance(training, bool):
+        raise TypeError(f"training must be a bool, got {type(training).__name__}")
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator, got "
+                        f"{type(generator).__name__}")
+    if not training or p == 0.0:
+        return x
+    keep = torch.empty_like(x).bernoulli_(1 - p, generator=generator)
+    return x * keep.div_(1 - p)
+
+
+class Dropout(nn.Module):
+    """The layer form of :func:`dropout`: active in ``train()`` mode, identity in ``eval()``.
+
+    Chapter: *Regularization*.
+    """
+
+    def __init__(self, p: float = 0.5, generator: torch.Generator | None = None):
+        super().__init__()
+        self.p = _check_p(p)
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator, got "
+                            f"{type(generator).__name__}")
+        self.generator = generator
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return dropout(x, self.p, self.training, self.generator)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+def l2_penalty(params: Iterable[torch.Tensor], weight_decay: float) -> torch.Tensor:
+    """The L2 penalty ``weight_decay / 2 * sum of squared parameters``.
+
+    Its gradient with respect to a parameter ``w`` is ``weight_decay * w``:
+    adding it to the loss is what ``SGD(..., weight_decay=...)`` does.
+    Chapter: *Regularization*.
+    """
+    weight_decay = check_float("weight_decay", weight_decay, minimum=0.0)
+    if isinstance(params, torch.Tensor):
+        params = [params]
+    params = list(params)
+    if not params:
+        raise ValueError("params is empty")
+    for w in params:
+        check_tensor("params", w, floating=True)
+    return 0.5 * weight_decay * sum((w * w).sum() for w in params)
