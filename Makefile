@@ -4,6 +4,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := book
 
 PYTHON ?= python3.11
+# The book's models are small: one thread per process is as fast on two cores, and
+# immune to the slowdowns of two threads contending with other work. Chapters and
+# tests run with the same setting, so their numbers agree.
+export OMP_NUM_THREADS ?= 1
 VENV := .venv
 BIN := $(VENV)/bin
 DLBOOK_SOURCES := $(shell find code/dlbook -name '*.py') pyproject.toml
