@@ -1,0 +1,130 @@
+"""Semantic segmentation: a small U-Net and the pixel metrics that judge it.
+
+The U-Net (Ronneberger et al., 2015) is a fully convolutional network with a
+contracting path that sees context and an expanding path that puts detail
+back, with skip connections carrying each resolution's features across.
+Chapter: *Detection and segmentation*.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._args import check_int, check_tensor
+
+
+def _conv_block(c_in: int, c_out: int, convs: int) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    for k in range(convs):
+        layers += [nn.Conv2d(c_in if k == 0 else c_out, c_out, 3, padding=1, bias=False),
+                   nn.BatchNorm2d(c_out), nn.ReLU()]
+    return nn.Sequential(*layers)
+
+
+class UNet(nn.Module):
+    """A U-Net with ``depth`` down- and up-sampling stages, ``width`` channels at the top.
+
+    Every block has ``convs`` 3x3 convolutions (two in the original), each
+    followed by batch normalisation and a ReLU. Channels double at every stage
+    down and halve at every stage up. The output
+    is ``(N, num_classes, H, W)`` class logits for every pixel, for any input size:
+    where a size is odd, the upsampled map is padded to match its skip connection.
+    Chapter: *Detection and segmentation*.
+    """
+
+    def __init__(self, in_channels: int = 3, num_classes: int = 2, *, width: int = 16,
+                 depth: int = 2, convs: int = 2):
+        super().__init__()
+        in_channels = check_int("in_channels", in_channels, minimum=1)
+        self.num_classes = check_int("num_classes", num_classes, minimum=1)
+        width = check_int("width", width, minimum=1)
+        self.depth = check_int("depth", depth, minimum=0, maximum=6)
+        convs = check_int("convs", convs, minimum=1)
+        chans = [width * 2 ** k for k in range(depth + 1)]
+        self.down = nn.ModuleList([_conv_block(in_channels, chans[0], convs)] +
+                                  [_conv_block(chans[k], chans[k + 1], convs)
+                                   for k in range(depth)])
+        self.up = nn.ModuleList([nn.ConvTranspose2d(chans[k + 1], chans[k], 2, stride=2)
+                                 for k in reversed(range(depth))])
+        self.merge = nn.ModuleList([_conv_block(2 * chans[k], chans[k], convs)
+                                    for k in reversed(range(depth))])
+        self.head = nn.Conv2d(chans[0], self.num_classes, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skips = []
+        for k, block in enumerate(self.down):
+            if k > 0:
+                x = F.max_pool2d(x, 2)
+            x = block(x)
+            skips.append(x)
+        skips.pop()  # the bottom of the U feeds the first upsampling directly
+        for up, merge in zip(self.up, self.merge):
+            skip = skips.pop()
+            x = up(x)
+            dh, dw = skip.shape[-2] - x.shape[-2], skip.shape[-1] - x.shape[-1]
+            x = F.pad(x, (dw // 2, dw - dw // 2, dh // 2, dh - dh // 2))
+            x = merge(torch.cat([skip, x], dim=1))
+        return self.head(x)
+
+
+def _check_labels(pred: torch.Tensor, target: torch.Tensor, num_classes: int) -> int:
+    check_tensor("pred", pred)
+    check_tensor("target", target)
+    num_classes = check_int("num_classes", num_classes, minimum=1)
+    if pred.shape != target.shape:
+        raise ValueError(f"pred and target must have the same shape (class labels per "
+                         f"pixel), got {tuple(pred.shape)} and {tuple(target.shape)}")
+    for name, t in (("pred", pred), ("target", target)):
+        if t.is_floating_point() or t.is_complex():
+            raise TypeError(f"{name} must hold integer class labels, got {t.dtype}; "
+                            "take argmax over the class axis of logits first")
+        if t.numel() and (t.min() < 0 or t.max() >= num_classes):
+            raise ValueError(f"{name} must hold labels in [0, {num_classes - 1}], got "
+                             f"values in [{int(t.min())}, {int(t.max())}]")
+    return num_classes
+
+
+def confusion_matrix(pred: torch.Tensor, target: torch.Tensor,
+                     num_classes: int) -> torch.Tensor:
+    """Pixel counts: row = true class, column = predicted class.
+
+    Chapter: *Detection and segmentation*.
+    """
+    num_classes = _check_labels(pred, target, num_classes)
+    index = target.reshape(-1).long() * num_classes + pred.reshape(-1).long()
+    return torch.bincount(index, minlength=num_classes ** 2).reshape(num_classes,
+                                                                    num_classes)
+
+
+def pixel_iou(pred: torch.Tensor, target: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """IoU of the predicted and true pixel sets of each class, over all images at once.
+
+    ``pred`` and ``target`` hold class labels of the same shape. A class that is
+    neither present nor predicted gets NaN. Chapter: *Detection and segmentation*.
+    """
+    cm = confusion_matrix(pred, target, num_classes).double()
+    tp = cm.diag()
+    union = cm.sum(0) + cm.sum(1) - tp  # predicted + true - both
+    return torch.where(union > 0, tp / union.clamp(min=1), torch.full_like(tp, float("nan")))
+
+
+def mean_iou(pred: torch.Tensor, target: torch.Tensor, num_classes: int) -> float:
+    """Mean of :func:`pixel_iou` over the classes that occur (NaNs left out).
+
+    Chapter: *Detection and segmentation*.
+    """
+    iou = pixel_iou(pred, target, num_classes)
+    present = ~torch.isnan(iou)
+    return float(iou[present].mean()) if present.any() else float("nan")
+
+
+def pixel_accuracy(pred: torch.Tensor, target: torch.Tensor) -> float:
+    """Fraction of pixels whose predicted label is right. Chapter: *Detection and segmentation*."""
+    check_tensor("pred", pred)
+    check_tensor("target", target)
+    if pred.shape != target.shape:
+        raise ValueError(f"pred and target must have the same shape, got "
+                         f"{tuple(pred.shape)} and {tuple(target.shape)}")
+    return float((pred == target).double().mean())
