@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
-from dlbook import activations as A
+from dlbook.training import activations as A
 
 # name -> (our function with its keyword arguments, torch's reference)
 CASES = {

@@ -8,11 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from dlbook.architectures import (InceptionBlock, ResidualBlock, SmallResNet, alexnet_small,
+from dlbook.cnn.architectures import (InceptionBlock, ResidualBlock, SmallResNet, alexnet_small,
                                   conv2d_macs, conv2d_params, conv_bn_relu, count_macs,
                                   count_parameters, inception_small, layer_costs, plain_net,
                                   vgg_block, vgg_small)
-from dlbook.conv import conv_output_size
+from dlbook.cnn.conv import conv_output_size
 
 
 def numel(model: nn.Module) -> int:

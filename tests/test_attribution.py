@@ -1,4 +1,4 @@
-"""Attribution methods (dlbook.attribution): exact cases, completeness, bad inputs."""
+"""Attribution methods (dlbook.cnn.attribution): exact cases, completeness, bad inputs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from dlbook.attribution import (class_scores, completeness_gap, gradient_x_input,
+from dlbook.cnn.attribution import (class_scores, completeness_gap, gradient_x_input,
                                 ig_nodes, integrated_gradients, mask_fraction, occlusion,
                                 saliency, smoothgrad)
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from dlbook.augment import (Augment, Compose, color_jitter, cutout, gaussian_noise,
+from dlbook.cnn.augment import (Augment, Compose, color_jitter, cutout, gaussian_noise,
                             grayscale, hflip, random_crop, random_hflip, random_rotation,
                             random_vflip, rotate, vflip)
 

@@ -13,7 +13,7 @@ import pytest
 import torch
 from hypothesis import assume, given, settings, strategies as st
 
-from dlbook.autograd import (MLP, Layer, Neuron, Value, draw_graph, gradient_check,
+from dlbook.fundamentals.autograd import (MLP, Layer, Neuron, Value, draw_graph, gradient_check,
                              numerical_gradient)
 
 # name: (Value version, torch version); each takes operands a, b and a constant c.

@@ -1,4 +1,4 @@
-"""From-scratch convolution and pooling (dlbook.conv) against torch.nn.functional."""
+"""From-scratch convolution and pooling (dlbook.cnn.conv) against torch.nn.functional."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from dlbook.conv import (avg_pool2d, classic_kernels, conv2d_im2col, conv2d_loop,
+from dlbook.cnn.conv import (avg_pool2d, classic_kernels, conv2d_im2col, conv2d_loop,
                          conv_output_size, gaussian_kernel, gradient_receptive_field,
                          max_pool2d, receptive_field, unfold)
 

@@ -1,4 +1,4 @@
-"""Tests of dlbook.detection: IoU, NMS, AP/mAP, grid encoding, the detector and its loss."""
+"""Tests of dlbook.cnn.detection: IoU, NMS, AP/mAP, grid encoding, the detector and its loss."""
 
 import math
 
@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlbook.detection import (GridDetector, average_precision, box_area, box_iou,
+from dlbook.cnn.detection import (GridDetector, average_precision, box_area, box_iou,
                               decode_grid, decode_predictions, detection_loss,
                               encode_grid, match_detections, mean_average_precision, nms,
                               precision_recall)

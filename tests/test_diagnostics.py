@@ -1,4 +1,4 @@
-"""dlbook.diagnostics: the steps of the debugging recipe of *Practical training*."""
+"""dlbook.training.diagnostics: the steps of the debugging recipe of *Practical training*."""
 
 import math
 
@@ -8,10 +8,10 @@ from torch import nn
 from torch.nn import functional as F
 
 from dlbook.data import make_toy2d
-from dlbook.diagnostics import (gradient_norms, initial_loss_check, lr_range_test,
+from dlbook.training.diagnostics import (gradient_norms, initial_loss_check, lr_range_test,
                                 most_confident_errors, overfit_one_batch,
                                 parameter_snapshot, suggest_lr, update_ratios)
-from dlbook.normalization import BatchNorm1d
+from dlbook.training.normalization import BatchNorm1d
 from dlbook.runtime import seed_everything
 from dlbook.train import accuracy, fit
 

@@ -7,7 +7,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlbook import init as I
+from dlbook.training import init as I
 
 SHAPES = [(300, 200), (64, 16, 3, 3), (50, 700), (8, 4, 5)]
 PAIRS = [  # (ours, torch's, keyword arguments)

@@ -1,11 +1,11 @@
-"""The LeNet of the chapter *LeNet* (dlbook.lenet): shapes, augmentation, accuracy."""
+"""The LeNet of the chapter *LeNet* (dlbook.cnn.lenet): shapes, augmentation, accuracy."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from dlbook.lenet import LeNet, augmented_loader, random_affine, train_lenet_digits
+from dlbook.cnn.lenet import LeNet, augmented_loader, random_affine, train_lenet_digits
 
 
 def test_lenet_shapes_and_parameters():

@@ -1,4 +1,4 @@
-"""dlbook.linear against NumPy, scikit-learn and torch.autograd references."""
+"""dlbook.fundamentals.linear against NumPy, scikit-learn and torch.autograd references."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlbook.linear import (GDResult, add_bias_column, gradient_descent, least_squares,
+from dlbook.fundamentals.linear import (GDResult, add_bias_column, gradient_descent, least_squares,
                            mse, mse_gradient, mse_grid, r2_score)
 
 SETTINGS = settings(max_examples=25, deadline=None)

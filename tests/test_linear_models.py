@@ -1,10 +1,10 @@
-"""dlbook.linear_models: the softmax-regression recipe of the chapter, and its models."""
+"""dlbook.fundamentals.linear_models: the softmax-regression recipe of the chapter, and its models."""
 
 import pytest
 import torch
 
 from dlbook.data import load_digits
-from dlbook.linear_models import (LogisticRegression, SoftmaxRegression,
+from dlbook.fundamentals.linear_models import (LogisticRegression, SoftmaxRegression,
                                   train_softmax_regression)
 from dlbook.train import accuracy, predict
 

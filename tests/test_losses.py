@@ -1,11 +1,11 @@
-"""dlbook.losses against torch.nn.functional: values, gradients, extremes, bad inputs."""
+"""dlbook.fundamentals.losses against torch.nn.functional: values, gradients, extremes, bad inputs."""
 
 import pytest
 import torch
 import torch.nn.functional as F
 from hypothesis import given, settings, strategies as st
 
-from dlbook.losses import (binary_cross_entropy_with_logits, cross_entropy, log_softmax,
+from dlbook.fundamentals.losses import (binary_cross_entropy_with_logits, cross_entropy, log_softmax,
                            logsumexp, softmax)
 
 SETTINGS = settings(max_examples=40, deadline=None)

@@ -1,11 +1,11 @@
-"""Tests of dlbook.metric_learning against PyTorch's own losses and hand-worked cases."""
+"""Tests of dlbook.cnn.metric_learning against PyTorch's own losses and hand-worked cases."""
 
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlbook.metric_learning import (EmbeddingNet, SiameseNet, batch_hard_mining,
+from dlbook.cnn.metric_learning import (EmbeddingNet, SiameseNet, batch_hard_mining,
                                     batch_hard_triplet_loss, best_threshold,
                                     contrastive_loss, one_shot_accuracy, pair_contrastive_loss,
                                     pairwise_distances, sample_pairs, triplet_loss,

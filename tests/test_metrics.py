@@ -1,4 +1,4 @@
-"""dlbook.metrics.confusion_matrix against scikit-learn."""
+"""dlbook.fundamentals.metrics.confusion_matrix against scikit-learn."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import torch
 from hypothesis import given, settings, strategies as st
 from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 
-from dlbook.metrics import confusion_matrix
+from dlbook.fundamentals.metrics import confusion_matrix
 
 
 @settings(max_examples=50, deadline=None)

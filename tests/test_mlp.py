@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from dlbook.data import make_toy2d
-from dlbook.mlp import MLP, ParallelMLP, Perceptron, parallel_cross_entropy, train_digits_mlp
+from dlbook.fundamentals.mlp import MLP, ParallelMLP, Perceptron, parallel_cross_entropy, train_digits_mlp
 
 
 @pytest.mark.parametrize("kind, seed", [("xor", 1), ("blobs", 2), ("moons", 3)])
@@ -78,7 +78,7 @@ def test_mlp_structure_and_parameter_count(sizes, dropout):
 
 
 def test_mlp_accepts_module_classes_and_matches_a_sequential():
-    from dlbook.activations import GELU
+    from dlbook.training.activations import GELU
 
     torch.manual_seed(0)
     model = MLP([3, 5, 2], activation=GELU)

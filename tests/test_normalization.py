@@ -1,4 +1,4 @@
-"""dlbook.normalization against torch.nn.BatchNorm1d/2d and torch.nn.LayerNorm."""
+"""dlbook.training.normalization against torch.nn.BatchNorm1d/2d and torch.nn.LayerNorm."""
 
 import pytest
 import torch
@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from dlbook.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from dlbook.training.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 
 TOL = dict(atol=1e-10, rtol=1e-9)  # float64 throughout
 

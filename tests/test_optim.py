@@ -8,7 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlbook import optim as mine
+from dlbook.training import optim as mine
 
 STEPS = 100
 

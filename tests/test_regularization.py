@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlbook.regularization import Dropout, dropout, l2_penalty
+from dlbook.training.regularization import Dropout, dropout, l2_penalty
 
 shapes = st.lists(st.integers(1, 12), min_size=1, max_size=4).map(tuple)
 probabilities = st.floats(0.0, 0.95)

@@ -1,4 +1,4 @@
-"""Tests of dlbook.segmentation: the U-Net and the pixel metrics."""
+"""Tests of dlbook.cnn.segmentation: the U-Net and the pixel metrics."""
 
 import math
 
@@ -8,7 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlbook.segmentation import UNet, confusion_matrix, mean_iou, pixel_accuracy, pixel_iou
+from dlbook.cnn.segmentation import UNet, confusion_matrix, mean_iou, pixel_accuracy, pixel_iou
 
 T = torch.tensor
 

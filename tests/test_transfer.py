@@ -7,9 +7,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dlbook.architectures import conv2d_params, count_parameters
+from dlbook.cnn.architectures import conv2d_params, count_parameters
 from dlbook.train import predict
-from dlbook.transfer import ConvTrunk, MultiTaskNet, freeze
+from dlbook.cnn.transfer import ConvTrunk, MultiTaskNet, freeze
 
 
 @pytest.mark.parametrize("size, stride", [(8, 1), (16, 2), (32, 2), (17, 1)])

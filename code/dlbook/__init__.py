@@ -5,17 +5,25 @@ Import what you need from the submodule, for example
 ``from dlbook.data import load_digits``. Importing ``dlbook`` itself loads
 nothing else, so that a chapter depends only on the modules it imports.
 
-Data and tools: ``data`` (bundled and generated datasets), ``shapes`` (synthetic
+The package mirrors the book: the code that a chapter of ``book/<part>/``
+teaches lives in ``dlbook.<part>``, one module per subject; what every part
+uses stays at the top.
+
+Shared core: ``data`` (bundled and generated datasets), ``shapes`` (synthetic
 scenes with boxes and masks), ``plot`` (the house figure style), ``runtime``
 (seeds, devices), ``source`` (show package code in a chapter), ``glue`` (numbers
-for the prose), ``train`` (the training loop), ``checks`` (exercise checks).
+for the prose), ``train`` (the training loop), ``checks`` (exercise checks, one
+module per chapter).
 
-Part I: ``linear``, ``linear_models``, ``losses``, ``metrics``, ``autograd``,
-``mlp``, ``activations``, ``init``, ``optim``, ``regularization``,
-``normalization``, ``diagnostics``.
+Part I, ``dlbook.fundamentals``: ``linear``, ``linear_models``, ``losses``,
+``metrics``, ``autograd``, ``mlp``.
 
-Part II: ``conv``, ``lenet``, ``architectures``, ``augment``, ``transfer``,
-``detection``, ``segmentation``, ``metric_learning``, ``attribution``.
+Part II, ``dlbook.training``: ``activations``, ``init``, ``optim``,
+``regularization``, ``normalization``, ``diagnostics``.
+
+Part III, ``dlbook.cnn``: ``conv``, ``lenet``, ``architectures``, ``augment``,
+``transfer``, ``detection``, ``segmentation``, ``metric_learning``,
+``attribution``.
 """
 
 __version__ = "0.1.0"

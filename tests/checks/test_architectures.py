@@ -129,7 +129,7 @@ class InPlace(GoodBlock):
 
 
 def test_residual_block_passes_a_right_block_and_the_package_block():
-    from dlbook.architectures import ResidualBlock
+    from dlbook.cnn.architectures import ResidualBlock
 
     assert check_residual_block(GoodBlock)
     assert check_residual_block(lambda c_in, c_out, s: ResidualBlock(c_in, c_out, s))

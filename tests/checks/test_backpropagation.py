@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from dlbook.autograd import Value
+from dlbook.fundamentals.autograd import Value
 from dlbook.checks.backpropagation import check_central_difference, check_sin
 
 

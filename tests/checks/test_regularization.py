@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from dlbook.checks.regularization import check_dropout, check_early_stopping
-from dlbook.regularization import dropout
+from dlbook.training.regularization import dropout
 
 
 # ---- dropout ----------------------------------------------------------------------

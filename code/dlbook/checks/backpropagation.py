@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Callable
 
-from ..autograd import Value
+from ..fundamentals.autograd import Value
 from . import CheckResult, call_answer, failed, passed, require_callable
 
 

@@ -13,8 +13,8 @@ from typing import Callable
 
 import torch
 
-from ..detection import box_iou, nms
-from ..segmentation import pixel_iou
+from ..cnn.detection import box_iou, nms
+from ..cnn.segmentation import pixel_iou
 from . import CheckResult, call_answer, compare_tensors, failed, passed, require_callable
 
 T = torch.tensor

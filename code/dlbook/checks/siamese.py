@@ -13,7 +13,7 @@ from typing import Callable
 
 import torch
 
-from ..metric_learning import batch_hard_mining, contrastive_loss, triplet_loss
+from ..cnn.metric_learning import batch_hard_mining, contrastive_loss, triplet_loss
 from . import CheckResult, call_answer, failed, passed, require_callable
 
 T = torch.tensor

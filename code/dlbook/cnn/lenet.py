@@ -17,10 +17,10 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from ._args import check_float, check_int, check_tensor
-from .data import load_digits
-from .runtime import seed_everything
-from .train import History, accuracy, evaluate, fit
+from .._args import check_float, check_int, check_tensor
+from ..data import load_digits
+from ..runtime import seed_everything
+from ..train import History, accuracy, evaluate, fit
 
 
 class LeNet(nn.Module):

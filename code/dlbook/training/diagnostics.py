@@ -17,8 +17,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._args import check_float, check_int, check_tensor
-from .train import make_loader
+from .._args import check_float, check_int, check_tensor
+from ..train import make_loader
 
 
 def _check_model(model) -> None:

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._args import check_float, check_int, check_tensor
+from .._args import check_float, check_int, check_tensor
 
 
 def _check_embeddings(name: str, z: torch.Tensor) -> torch.Tensor:

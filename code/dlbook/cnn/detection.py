@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._args import check_float, check_int, check_tensor
+from .._args import check_float, check_int, check_tensor
 
 # One cell of the grid target holds: objectness, x and y offset of the centre in
 # the cell, square roots of width and height as fractions of the image, class.

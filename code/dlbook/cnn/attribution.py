@@ -17,7 +17,7 @@ from typing import Iterator
 import torch
 from torch import nn
 
-from ._args import check_choice, check_float, check_int, check_tensor
+from .._args import check_choice, check_float, check_int, check_tensor
 
 IG_METHODS = ("left", "right", "midpoint", "trapezoid")
 

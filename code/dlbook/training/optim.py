@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable
 
 import torch
 
-from ._args import check_float, check_int
+from .._args import check_float, check_int
 
 ParamsT = Iterable[torch.Tensor] | Iterable[dict[str, Any]]
 
@@ -326,7 +326,7 @@ class LRScheduler:
 
     def __init__(self, optimizer: Any):
         if not hasattr(optimizer, "param_groups"):
-            raise TypeError("optimizer must have param_groups (a dlbook.optim or "
+            raise TypeError("optimizer must have param_groups (a dlbook.training.optim or "
                             f"torch.optim optimiser), got {type(optimizer).__name__}")
         self.optimizer = optimizer
         for group in optimizer.param_groups:

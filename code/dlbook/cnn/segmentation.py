@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._args import check_int, check_tensor
+from .._args import check_int, check_tensor
 
 
 def _conv_block(c_in: int, c_out: int, convs: int) -> nn.Sequential:

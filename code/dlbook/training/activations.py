@@ -18,7 +18,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ._args import check_choice, check_float, check_tensor
+from .._args import check_choice, check_float, check_tensor
 
 Pointwise = Callable[[torch.Tensor], torch.Tensor]
 

@@ -14,7 +14,7 @@ import numbers
 
 import torch
 
-from ._args import check_choice, check_float, check_tensor
+from .._args import check_choice, check_float, check_tensor
 
 LINEAR_LIKE = ("linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
                "conv_transpose2d", "conv_transpose3d", "sigmoid")

@@ -1,7 +1,7 @@
 """Logistic and softmax regression, and the recipe that trains one.
 
 Both models are one linear layer that outputs *logits* (unnormalised
-scores); the losses in :mod:`dlbook.losses` turn logits into probabilities
+scores); the losses in :mod:`dlbook.fundamentals.losses` turn logits into probabilities
 inside the loss, where it can be done stably. :func:`train_softmax_regression`
 is the one recipe that the chapter and the tests share.
 Chapter: *Softmax regression*.
@@ -12,11 +12,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._args import check_float, check_int
-from .data import Splits, load_digits
+from .._args import check_float, check_int
+from ..data import Splits, load_digits
 from .losses import cross_entropy
-from .runtime import seed_everything
-from .train import History, accuracy, fit
+from ..runtime import seed_everything
+from ..train import History, accuracy, fit
 
 
 class LogisticRegression(nn.Module):

@@ -12,7 +12,7 @@ from typing import Iterable
 import torch
 from torch import nn
 
-from ._args import check_float, check_tensor
+from .._args import check_float, check_tensor
 
 
 def _check_p(p: float) -> float:

@@ -15,14 +15,14 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ._args import check_int
+from .._args import check_int
 from .architectures import conv_bn_relu
 
 
 class ConvTrunk(nn.Sequential):
     """A small convolutional feature extractor: image ``(N, C, H, W)`` to features ``(N, F)``.
 
-    One :func:`~dlbook.architectures.conv_bn_relu` layer per entry of
+    One :func:`~dlbook.cnn.architectures.conv_bn_relu` layer per entry of
     ``widths``, with 2x2 max pooling between consecutive layers, then global
     average pooling, so any image size works. The first layer has stride
     ``stride``; a stride of 2 cuts the compute of the layers after it by four.

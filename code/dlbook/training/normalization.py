@@ -14,7 +14,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from ._args import check_float, check_int
+from .._args import check_float, check_int
 
 
 def _check_eps(eps: float) -> float:

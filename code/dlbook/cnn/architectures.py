@@ -15,7 +15,7 @@ from typing import NamedTuple, Sequence
 import torch
 from torch import nn
 
-from ._args import check_int
+from .._args import check_int
 from .conv import _pair
 
 # ---------------------------------------------------------------------------

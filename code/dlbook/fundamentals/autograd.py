@@ -21,7 +21,7 @@ import random
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from ._args import check_choice, check_float, check_int
+from .._args import check_choice, check_float, check_int
 
 
 def _noop(grad: float) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from ._args import check_int, check_tensor
+from .._args import check_int, check_tensor
 
 
 def _check_dim(x: torch.Tensor, dim: int) -> int:

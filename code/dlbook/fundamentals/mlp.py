@@ -17,10 +17,10 @@ from typing import Callable, NamedTuple, Sequence
 import torch
 from torch import nn
 
-from ._args import check_float, check_int, check_tensor
-from .data import load_digits
-from .runtime import seed_everything
-from .train import History, accuracy, evaluate, fit
+from .._args import check_float, check_int, check_tensor
+from ..data import load_digits
+from ..runtime import seed_everything
+from ..train import History, accuracy, evaluate, fit
 
 
 class Perceptron:
@@ -115,7 +115,7 @@ class MLP(nn.Module):
     ``sizes`` lists the widths from input to output, so ``MLP([64, 128, 10])``
     has one hidden layer of 128 units. ``activation`` is a name from
     ``ACTIVATION_MODULES`` or a class (any callable) that returns a new module,
-    such as ``nn.Tanh`` or ``dlbook.activations.GELU``. ``dropout`` (a
+    such as ``nn.Tanh`` or ``dlbook.training.activations.GELU``. ``dropout`` (a
     probability) adds dropout after every hidden activation. The output layer
     has no activation: it returns logits. Chapter: *Multilayer perceptrons*.
     """

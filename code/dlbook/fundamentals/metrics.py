@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._args import check_int
+from .._args import check_int
 
 
 def _as_labels(name: str, labels) -> torch.Tensor:

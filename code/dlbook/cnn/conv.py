@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._args import check_float, check_int, check_tensor
+from .._args import check_float, check_int, check_tensor
 
 IntPair = int | tuple[int, int]
 

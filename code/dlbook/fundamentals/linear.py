@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import torch
 
-from ._args import (check_choice, check_float, check_int, check_same_length,
+from .._args import (check_choice, check_float, check_int, check_same_length,
                     check_tensor)
 
 
