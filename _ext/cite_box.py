@@ -1,14 +1,19 @@
 """Append a "Cite this chapter" box with a BibTeX entry to every chapter.
 
 The entry is generated from the chapter's title, its stable slug, the book's
-title, authors and year (``_config.yml``) and the version in ``pyproject.toml``,
-so that no chapter carries a hand-written copy that could go stale.
+title, authors and year (read from ``_config.yml`` itself, since Jupyter Book
+does not pass the book's title on as Sphinx's ``project``) and the version in
+``pyproject.toml``, so that no chapter carries a hand-written copy that could go
+stale.
 """
 
 from __future__ import annotations
 
 import tomllib
+from functools import lru_cache
 from pathlib import Path
+
+import yaml
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -24,16 +29,32 @@ def _is_chapter(app: Sphinx, docname: str) -> bool:
     return head.startswith("---") and "kernelspec:" in head
 
 
+@lru_cache
+def book_metadata(srcdir: str) -> dict[str, str]:
+    """The book's title, author, year and version from their one source each."""
+    config = yaml.safe_load((Path(srcdir) / "_config.yml").read_text(encoding="utf-8"))
+    version = tomllib.loads((Path(srcdir) / "pyproject.toml").read_text())["project"][
+        "version"]
+    # copyright is a year or a range ("2026" or "2025-2026"): cite the latest
+    year = str(config["copyright"]).split(",")[0].split("-")[-1].strip()
+    for key in ("title", "author"):
+        if not str(config.get(key, "")).strip():
+            raise ValueError(f"_config.yml must set {key!r} for the cite box")
+    if not year.isdigit():
+        raise ValueError(f"_config.yml copyright must be a year, got {config['copyright']!r}")
+    return {"title": str(config["title"]), "author": str(config["author"]),
+            "year": year, "version": version}
+
+
 def bibtex_entry(app: Sphinx, docname: str, title: str) -> str:
-    version = tomllib.loads((Path(app.srcdir) / "pyproject.toml").read_text())[
-        "project"]["version"]
-    year = str(app.config.copyright).split(",")[0].split("-")[-1].strip()
+    meta = book_metadata(str(app.srcdir))
+    version = meta["version"]
     slug = docname.rsplit("/", 1)[-1]
     fields = {
         "title": "{" + title + "}",
-        "booktitle": app.config.project,
-        "author": "{" + app.config.author + "}",
-        "year": year,
+        "booktitle": "{" + meta["title"] + "}",
+        "author": "{" + meta["author"] + "}",
+        "year": meta["year"],
         "version": version,
         "url": f"{site_url(app)}{docname}.html",
         "note": f"Version {version}",
