@@ -7,7 +7,7 @@ import re
 import pytest
 import yaml
 
-from book_sources import (CONFIG, INSTALL_CELL, REPOSITORY_URL, ROOT, chapters,
+from book_sources import (CONFIG, INSTALL_CELL, REPOSITORY_URL, ROOT, TOC, chapters,
                           glossary_entries, source_path, term_references, toc_files)
 
 LANGUAGES = ("pt", "es", "ru", "zh")
@@ -109,3 +109,17 @@ def test_config_is_strict():
     assert CONFIG["execute"]["raise_on_error"] is True
     assert CONFIG["execute"]["run_in_temp"] is True
     assert CONFIG["execute"]["execute_notebooks"] == "cache"
+
+
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"]
+
+
+def test_part_captions_are_numbered_once_and_in_order():
+    numbers = []
+    for part in TOC["parts"]:
+        match = re.fullmatch(r"Part ([IVX]+): \S.*", part["caption"])
+        if match:
+            numbers.append(match.group(1))
+        else:
+            assert not part["caption"].startswith("Part"), part["caption"]
+    assert numbers == ROMAN[:len(numbers)], f"part numbers out of order: {numbers}"
