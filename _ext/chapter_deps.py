@@ -16,6 +16,7 @@ import ast
 import hashlib
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from sphinx.application import Sphinx
@@ -45,12 +46,19 @@ def _all_modules(package_dir: Path) -> set[Path]:
 def _imports_of_module(package_dir: Path, path: Path) -> set[str]:
     """Dotted names of dlbook modules that the module at ``path`` imports."""
     rel = path.relative_to(package_dir.parent).with_suffix("")
-    parts = list(rel.parts)
-    if parts[-1] == "__init__":
+    return _imports_of_source(rel.parts, path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1024)
+def _imports_of_source(module_parts: tuple[str, ...], source: str) -> frozenset[str]:
+    """Parsing is the slow part, and a module's imports depend only on its text."""
+    parts = list(module_parts)
+    is_package = parts[-1] == "__init__"
+    if is_package:
         parts = parts[:-1]
-    package_parts = parts if path.name == "__init__.py" else parts[:-1]
+    package_parts = parts if is_package else parts[:-1]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.split(".")[0] == PACKAGE)
         elif isinstance(node, ast.ImportFrom):
@@ -63,7 +71,7 @@ def _imports_of_module(package_dir: Path, path: Path) -> set[str]:
                 continue
             found.add(mod)
             found.update(f"{mod}.{a.name}" for a in node.names)  # submodules
-    return found
+    return frozenset(found)
 
 
 def dependencies(package_dir: Path, chapter_text: str) -> set[Path]:
