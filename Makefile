@@ -52,8 +52,11 @@ book: $(VENV)/.dlbook $(KERNEL_VENV)/.dlbook
 unit: $(VENV)/.dlbook
 	$(BIN)/python -m pytest tests --ignore=tests/site -q
 
-# Everything: the unit tests, then a strict build, then checks of the built site.
+# Everything: the audit of the publishing workflow (zizmor, offline: no finding of
+# medium severity or above), the unit tests, then a strict build, then checks of
+# the built site.
 test: $(VENV)/.dlbook $(KERNEL_VENV)/.dlbook
+	$(BIN)/zizmor --offline --strict-collection --min-severity medium .github/workflows
 	$(BIN)/python -m pytest tests --ignore=tests/site -q
 	$(MAKE) book
 	$(BIN)/python -m pytest tests/site -q
