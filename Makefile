@@ -52,8 +52,18 @@ book: $(VENV)/.dlbook $(KERNEL_VENV)/.dlbook
 unit: $(VENV)/.dlbook
 	$(BIN)/python -m pytest tests --ignore=tests/site -q
 
-# Everything: the unit tests, then a strict build, then checks of the built site.
-test: $(VENV)/.dlbook $(KERNEL_VENV)/.dlbook
+# axe-core, the accessibility engine the browser checks run, from the npm registry
+# at the version and checksum locked in tests/site/package-lock.json.
+AXE := tests/site/node_modules/axe-core/axe.min.js
+$(AXE): tests/site/package.json tests/site/package-lock.json
+	npm ci --prefix tests/site --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Everything: the audit of the publishing workflow (zizmor, offline: no finding of
+# medium severity or above), the unit tests, then a strict build, then checks of
+# the built site.
+test: $(VENV)/.dlbook $(KERNEL_VENV)/.dlbook $(AXE)
+	$(BIN)/zizmor --offline --strict-collection --min-severity medium .github/workflows
 	$(BIN)/python -m pytest tests --ignore=tests/site -q
 	$(MAKE) book
 	$(BIN)/python -m pytest tests/site -q
