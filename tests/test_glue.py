@@ -6,6 +6,7 @@ from dlbook.glue import GLUE_PREFIX, glue
 
 def test_glue_follows_myst_nb_protocol(monkeypatch):
     shown = []
+    monkeypatch.setattr("IPython.get_ipython", lambda: object())  # as in a notebook
     monkeypatch.setattr("IPython.display.display",
                         lambda data, raw, metadata: shown.append((data, metadata)))
     glue("chapter-acc", 0.975)

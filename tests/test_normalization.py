@@ -163,7 +163,7 @@ def test_bad_arguments_raise_and_name_the_argument():
         BatchNorm1d(3)(torch.randn(4, 5))
     with pytest.raises(ValueError, match="num_features"):
         BatchNorm2d(3)(torch.randn(4, 2, 5, 5))
-    with pytest.raises(ValueError, match="input"):
+    with pytest.raises(ValueError, match=r"\bx\b"):
         BatchNorm2d(3)(torch.randn(4, 3))
     with pytest.raises(ValueError, match="more than 1 value per channel"):
         BatchNorm1d(3)(torch.randn(1, 3))
@@ -187,5 +187,5 @@ def test_bad_arguments_raise_and_name_the_argument():
         LayerNorm((3, 4))(torch.randn(2, 4, 3))
     with pytest.raises(ValueError, match="normalized_shape"):
         LayerNorm(0)
-    with pytest.raises(TypeError, match="input"):
+    with pytest.raises(TypeError, match=r"\bx\b"):
         LayerNorm(3)([1.0, 2.0, 3.0])

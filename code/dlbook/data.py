@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from ._args import check_choice, check_float, check_int
+from ._args import check_bool, check_choice, check_float, check_int
 
 
 class Split(NamedTuple):
@@ -79,8 +79,7 @@ def load_digits(*, flatten: bool = False, val_fraction: float = 0.15,
     """
     from sklearn.datasets import load_digits as _sk_load_digits
 
-    if not isinstance(flatten, bool):
-        raise TypeError(f"flatten must be a bool, got {type(flatten).__name__}")
+    flatten = check_bool("flatten", flatten)
     bunch = _sk_load_digits()
     X = torch.tensor(bunch.images / 16.0, dtype=torch.float32).unsqueeze(1)
     if flatten:
@@ -104,6 +103,7 @@ def load_diabetes(*, val_fraction: float = 0.15, test_fraction: float = 0.15,
     """
     from sklearn.datasets import load_diabetes as _sk_load_diabetes
 
+    standardize = check_bool("standardize", standardize)
     bunch = _sk_load_diabetes(scaled=False)
     X = torch.tensor(bunch.data, dtype=torch.float32)
     y = torch.tensor(bunch.target, dtype=torch.float32)

@@ -14,7 +14,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from ._args import check_int, check_tensor
+from ._args import (check_bool, check_callable, check_choice, check_float, check_int,
+                    check_labels, check_same_length, check_tensor)
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
            "#F0E442", "#000000")
@@ -60,6 +61,8 @@ def show_images(images, labels: Sequence | None = None, *, ncols: int = 8,
     first, values in [0, 1]), as a tensor or array.
     """
     ncols = check_int("ncols", ncols, minimum=1)
+    check_choice("cmap", cmap, plt.colormaps())
+    size = check_float("size", size, minimum=0.0, strict_min=True)
     arr = _as_numpy(images)
     if arr.ndim == 4:
         if arr.shape[1] == 1:
@@ -93,6 +96,7 @@ def plot_curves(curves: Mapping[str, Sequence[float]], *, xlabel: str = "epoch",
     """Draw several named curves (for example training and validation loss)."""
     if not isinstance(curves, Mapping) or not curves:
         raise TypeError("curves must be a non-empty mapping from names to sequences")
+    logy = check_bool("logy", logy)
     if ax is None:
         _, ax = plt.subplots()
     for name, values in curves.items():
@@ -116,11 +120,14 @@ def plot_decision_boundary(predict: Callable[[torch.Tensor], torch.Tensor],
 
     ``predict`` maps an ``(M, 2)`` float tensor to ``(M,)`` class labels.
     """
-    check_tensor("X", X, ndim=2, floating=True)
+    check_callable("predict", predict)
+    check_tensor("X", X, ndim=2, floating=True, nonempty=True, finite=True)
     if X.shape[1] != 2:
         raise ValueError(f"X must have 2 columns, got shape {tuple(X.shape)}")
-    check_tensor("y", y, ndim=1)
+    check_labels("y", y, len(PALETTE))  # one colour per class
+    check_same_length("X", X, "y", y)
     resolution = check_int("resolution", resolution, minimum=2)
+    margin = check_float("margin", margin, minimum=0.0)
     if ax is None:
         _, ax = plt.subplots(figsize=(4, 4))
     lo = X.min(0).values - margin
@@ -148,8 +155,10 @@ def plot_confusion_matrix(confusion, class_names: Sequence[str] | None = None, *
                           ax=None, title: str | None = None):
     """Draw a confusion matrix (rows: true class, columns: predicted class) with counts."""
     cm = _as_numpy(confusion)
-    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.size == 0:
         raise ValueError(f"confusion must be a square matrix, got shape {cm.shape}")
+    if not np.issubdtype(cm.dtype, np.number) or not (np.isfinite(cm) & (cm >= 0)).all():
+        raise ValueError("confusion must hold counts (or rates): numbers >= 0")
     k = cm.shape[0]
     names = list(class_names) if class_names is not None else [str(i) for i in range(k)]
     if len(names) != k:

@@ -11,7 +11,7 @@ import random
 import numpy as np
 import torch
 
-from ._args import check_choice, check_int
+from ._args import check_device, check_int
 
 
 def seed_everything(seed: int = 0) -> torch.Generator:
@@ -33,16 +33,10 @@ def choose_device(prefer: str | None = None) -> torch.device:
     The environment variable ``DLBOOK_DEVICE`` overrides the automatic choice,
     so a reader can force ``cpu`` to reproduce the book's numbers exactly.
     """
-    prefer = prefer if prefer is not None else os.environ.get("DLBOOK_DEVICE")
     if prefer is not None:
-        if not isinstance(prefer, str):
-            raise TypeError(f"prefer must be a str, got {type(prefer).__name__}")
-        check_choice("prefer", prefer.split(":")[0], ("cpu", "cuda", "mps"))
-        if prefer.startswith("cuda") and not torch.cuda.is_available():
-            raise ValueError("prefer='cuda' but no CUDA device is available")
-        if prefer == "mps" and not torch.backends.mps.is_available():
-            raise ValueError("prefer='mps' but Apple's MPS backend is not available")
-        return torch.device(prefer)
+        return check_device("prefer", prefer)
+    if os.environ.get("DLBOOK_DEVICE"):
+        return check_device("DLBOOK_DEVICE", os.environ["DLBOOK_DEVICE"])
     if torch.cuda.is_available():
         return torch.device("cuda")
     if torch.backends.mps.is_available():

@@ -21,19 +21,21 @@ from torch import nn
 from torch.utils.data import (BatchSampler, DataLoader, Dataset, RandomSampler,
                               SequentialSampler, TensorDataset)
 
-from ._args import check_choice, check_float, check_int
+from ._args import (check_bool, check_callable, check_choice, check_device, check_float,
+                    check_int, check_labels, check_module, check_same_length, check_tensor)
 from .runtime import choose_device
 
 Metric = Callable[[torch.Tensor, torch.Tensor], torch.Tensor | float]
 
 
 def accuracy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Fraction of rows whose largest logit is at the true class."""
-    if logits.ndim != 2:
-        raise ValueError(f"logits must be (N, C), got shape {tuple(logits.shape)}")
-    if y.shape != logits.shape[:1]:
-        raise ValueError(f"y must have shape ({logits.shape[0]},), got {tuple(y.shape)}")
-    return (logits.argmax(dim=1) == y).float().mean()
+    """Fraction of rows whose largest logit is at the true class (NaN if a row has NaN)."""
+    check_tensor("logits", logits, ndim=2, nonempty=True)
+    check_labels("y", y, logits.shape[1])
+    check_same_length("logits", logits, "y", y)
+    correct = (logits.argmax(dim=1) == y).float()
+    # A row with a NaN has no largest logit: it counts as NaN, not as a guess.
+    return torch.where(logits.isnan().any(dim=1), torch.nan, correct).mean()
 
 
 def make_loader(data, batch_size: int = 64, *, shuffle: bool = False,
@@ -45,14 +47,21 @@ def make_loader(data, batch_size: int = 64, *, shuffle: bool = False,
     batches in the same order as ``DataLoader(..., shuffle=shuffle)``, many times
     faster when the model is small.
     """
+    return _loader(data, batch_size, shuffle, seed, "data")
+
+
+def _loader(data, batch_size: int, shuffle: bool, seed: int, name: str) -> DataLoader:
+    """:func:`make_loader`, naming the argument ``data`` came from in its errors."""
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    shuffle = check_bool("shuffle", shuffle)
+    seed = check_int("seed", seed, minimum=0)
     if isinstance(data, DataLoader):
         return data
-    batch_size = check_int("batch_size", batch_size, minimum=1)
     generator = torch.Generator().manual_seed(seed) if shuffle else None
     if isinstance(data, (tuple, list)) and len(data) == 2 and all(
-            isinstance(t, torch.Tensor) for t in data):
-        if len(data[0]) != len(data[1]):
-            raise ValueError("data must be (X, y) with one target per example, got "
+            isinstance(t, torch.Tensor) and t.ndim > 0 for t in data):
+        if len(data[0]) != len(data[1]) or len(data[0]) == 0:
+            raise ValueError(f"{name} must be (X, y) with one target per example, got "
                              f"{len(data[0])} inputs and {len(data[1])} targets")
         dataset = TensorDataset(*data)
         order = (RandomSampler(dataset, generator=generator) if shuffle
@@ -61,7 +70,7 @@ def make_loader(data, batch_size: int = 64, *, shuffle: bool = False,
         return DataLoader(dataset, batch_size=None, generator=generator,
                           sampler=BatchSampler(order, batch_size, drop_last=False))
     if not isinstance(data, Dataset):
-        raise TypeError("data must be a DataLoader, a Dataset or a pair (X, y) of "
+        raise TypeError(f"{name} must be a DataLoader, a Dataset or a pair (X, y) of "
                         f"tensors, got {type(data).__name__}")
     return DataLoader(data, batch_size=batch_size, shuffle=shuffle, generator=generator)
 
@@ -130,8 +139,10 @@ def evaluate(model: nn.Module, data, loss_fn: Callable, *,
              metrics: Mapping[str, Metric] | None = None, batch_size: int = 256,
              device: torch.device | str | None = None) -> dict[str, float]:
     """Average loss and metrics of ``model`` over ``data``, in eval mode."""
-    device = torch.device(device) if device is not None else next(
-        model.parameters()).device
+    check_module("model", model)
+    check_callable("loss_fn", loss_fn)
+    metrics = _check_metrics(metrics)
+    device = check_device("device", device) if device is not None else _device_of(model)
     loader = make_loader(data, batch_size)
     was_training = model.training
     model.eval()
@@ -142,7 +153,7 @@ def evaluate(model: nn.Module, data, loss_fn: Callable, *,
         out = model(X)
         n = len(y)
         totals["loss"] = totals.get("loss", 0.0) + float(loss_fn(out, y)) * n
-        for name, metric in (metrics or {}).items():
+        for name, metric in metrics.items():
             totals[name] = totals.get(name, 0.0) + float(metric(out, y)) * n
         count += n
     model.train(was_training)
@@ -154,13 +165,15 @@ def evaluate(model: nn.Module, data, loss_fn: Callable, *,
 @torch.no_grad()
 def predict(model: nn.Module, X: torch.Tensor, *, batch_size: int = 512) -> torch.Tensor:
     """The model's outputs for ``X``, computed in eval mode, on the CPU."""
-    if not isinstance(X, torch.Tensor):
-        raise TypeError(f"X must be a torch.Tensor, got {type(X).__name__}")
-    device = next(model.parameters()).device
+    check_module("model", model)
+    check_tensor("X", X)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    device = _device_of(model)
     was_training = model.training
     model.eval()
+    # At least one batch, so that zero rows give a zero-row output.
     out = torch.cat([model(X[i:i + batch_size].to(device)).cpu()
-                     for i in range(0, len(X), batch_size)])
+                     for i in range(0, max(len(X), 1), batch_size)])
     model.train(was_training)
     return out
 
@@ -185,26 +198,32 @@ def fit(model: nn.Module, train_data, *, loss_fn: Callable, optimizer,
     with ``scheduler_step="batch"``. A progress bar shows for interactive
     readers; ``verbose`` prints one summary line at the end.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not callable(loss_fn):
-        raise TypeError(f"loss_fn must be callable, got {type(loss_fn).__name__}")
-    if not (hasattr(optimizer, "zero_grad") and hasattr(optimizer, "step")):
-        raise TypeError("optimizer must have zero_grad() and step(), got "
-                        f"{type(optimizer).__name__}")
+    check_module("model", model)
+    check_callable("loss_fn", loss_fn)
+    _check_methods("optimizer", optimizer, "zero_grad", "step")
     epochs = check_int("epochs", epochs, minimum=1)
+    if scheduler is not None:
+        _check_methods("scheduler", scheduler, "step")
     check_choice("scheduler_step", scheduler_step, ("epoch", "batch"))
     if patience is not None:
         patience = check_int("patience", patience, minimum=1)
         if val_data is None:
             raise ValueError("patience needs val_data to monitor the validation loss")
+    restore_best = check_bool("restore_best", restore_best)
+    verbose = check_bool("verbose", verbose)
+    if progress is not None:
+        progress = check_bool("progress", progress)
     if clip_grad_norm is not None:
         clip_grad_norm = check_float("clip_grad_norm", clip_grad_norm, minimum=0.0,
                                      strict_min=True)
-    metrics = dict(metrics or {})
-    device = torch.device(device) if device is not None else choose_device()
+    metrics = _check_metrics(metrics)
+    device = choose_device() if device is None else check_device("device", device)
+    loader = _loader(train_data, batch_size, True, seed, "train_data")
+    if val_data is not None:
+        val_data = _loader(val_data, 256, False, 0, "val_data")
+    if len(loader) == 0:
+        raise ValueError("train_data must hold at least one example")
     model.to(device)
-    loader = make_loader(train_data, batch_size, shuffle=True, seed=seed)
 
     history = History()
     best_loss, best_state, waited = float("inf"), None, 0
@@ -265,3 +284,22 @@ def fit(model: nn.Module, train_data, *, loss_fn: Callable, optimizer,
     if verbose:
         print(history.summary())
     return history
+
+
+def _device_of(model: nn.Module) -> torch.device:
+    return next(model.parameters(), torch.empty(0)).device
+
+
+def _check_metrics(metrics) -> dict[str, Metric]:
+    if metrics is None:
+        return {}
+    if not isinstance(metrics, Mapping) or not all(callable(m) for m in metrics.values()):
+        raise TypeError("metrics must be a dict from names to functions of (output, y), "
+                        f"got {metrics!r}")
+    return dict(metrics)
+
+
+def _check_methods(name: str, value, *methods: str) -> None:
+    if not all(callable(getattr(value, m, None)) for m in methods):
+        raise TypeError(f"{name} must have {' and '.join(m + '()' for m in methods)}, "
+                        f"got {type(value).__name__}")

@@ -43,8 +43,8 @@ def test_mish_derivative():
     assert not result and "changed its input" in result.message
     result = check_mish_derivative(lambda x: mish_grad_right(x).flatten())
     assert not result and "shape" in result.message
-    result = check_mish_derivative(lambda x: mish_grad_right(x).float())
-    assert not result and "dtype" in result.message
+    # float32 is a right answer too, within float32's precision
+    assert check_mish_derivative(lambda x: mish_grad_right(x).float())
     result = check_mish_derivative(lambda x: 1 / 0)
     assert not result and "ZeroDivisionError" in result.message
     with pytest.raises(TypeError, match="function"):

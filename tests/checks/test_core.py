@@ -15,7 +15,10 @@ def test_check_result_renders_pass_and_fail():
 def test_compare_tensors_diagnoses_without_revealing():
     want = torch.tensor([[0.25, 0.75]])
     assert compare_tensors("c", want.clone(), want) is None
-    assert "torch.Tensor" in compare_tensors("c", [0.25, 0.75], want).message
+    assert compare_tensors("c", [[0.25, 0.75]], want) is None  # a list of the right values
+    assert compare_tensors("c", want.float(), want.double()) is None  # float32, within its
+    assert "torch.Tensor" in compare_tensors("c", None, want).message
+    assert "shape" in compare_tensors("c", [0.25, 0.75], want).message
     assert "shape" in compare_tensors("c", want.T, want).message
     assert "inf or NaN" in compare_tensors("c", torch.tensor([[float("nan"), 1.0]]),
                                            want).message

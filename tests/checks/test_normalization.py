@@ -162,7 +162,7 @@ def fold_assumes_bias(linear, bn):
 def test_check_fold_batchnorm():
     assert check_fold_batchnorm(fold_right)
     for wrong, message in {fold_no_eps: "eps", fold_no_mean: "running mean",
-                           fold_in_place: "changed linear or bn",
+                           fold_in_place: "changed the original model",
                            fold_assumes_bias: "own bias"}.items():
         result = check_fold_batchnorm(wrong)
         assert not result, wrong.__name__

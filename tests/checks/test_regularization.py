@@ -38,7 +38,7 @@ def _mask(x, keep):
     (lambda x, p, training: (x * _mask(x, 1 - p) / (1 - p))[:-1] if training else x,
      "shape"),
     (lambda x, p, training: (x * _mask(x, 1 - p) / (1 - p)).tolist() if training else x,
-     "torch.Tensor"),
+     "graph"),
 ])
 def test_dropout_diagnoses_typical_mistakes(wrong, expected):
     result = check_dropout(wrong)
@@ -156,7 +156,7 @@ def _sorts(losses, patience):
     (_ties, "tie"),
     (_peeks, "after training stopped"),
     (_never_resets, "never stops"),
-    (_sorts, "changed the list"),
+    (_sorts, "changed its input"),
     (lambda losses, patience: early_right(losses, patience)[0], "pair"),
     (lambda losses, patience: (min(losses), len(losses)), "whole numbers"),
     (lambda losses, patience: (2, 2), "different"),

@@ -7,7 +7,8 @@ from typing import Callable
 
 import torch
 
-from . import CheckResult, call_answer, compare_tensors, failed, passed, require_callable
+from . import (CheckResult, as_tensor, call_answer, compare_tensors, failed, passed,
+               require_callable)
 
 
 def _mish_parts(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -28,22 +29,15 @@ def check_mish_derivative(fn: Callable[[torch.Tensor], torch.Tensor]) -> CheckRe
     require_callable("fn", fn)
     x = torch.cat([torch.linspace(-6, 6, 49, dtype=torch.float64),
                    torch.tensor([-40.0, 40.0], dtype=torch.float64)]).reshape(3, 17)
-    original = x.clone()
-    got, problem = call_answer(name, fn, x)
+    got, problem = call_answer(name, fn, x)  # also reports a change to x
     if problem is not None:
         return problem
-    if not torch.equal(x, original):
-        return failed(name, "your function changed its input tensor",
-                      "compute a new tensor instead of updating x in place.")
     want = _mish_grad(x)
     problem = compare_tensors(name, got, want, atol=1e-9, rtol=1e-7,
                               what="the derivative")
     if problem is None:
-        if got.dtype != x.dtype:
-            return failed(name, f"the result has dtype {got.dtype}, the input "
-                          f"{x.dtype}", "keep the input's dtype: do not convert to "
-                          "float32 on the way.")
         return passed(name, "your derivative matches Mish's on a grid from -40 to 40.")
+    got = as_tensor(got)
     if not isinstance(got, torch.Tensor) or got.shape != x.shape:
         return failed(name, problem.message, "the derivative is elementwise: return a "
                       "tensor of the input's shape.")

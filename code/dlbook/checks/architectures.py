@@ -13,18 +13,15 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from . import CheckResult, call_answer, failed, passed, require_callable
+from . import CheckResult, as_int, as_number, call_answer, failed, passed, require_callable
 
 
 def _as_int(name: str, got: Any) -> tuple[int | None, CheckResult | None]:
-    if isinstance(got, torch.Tensor) and got.numel() == 1:
-        got = got.item()
-    if isinstance(got, float) and got.is_integer():
-        got = int(got)
-    if isinstance(got, bool) or not isinstance(got, int):
+    number = as_number(got)
+    if as_int(got) is None and (number is None or not number.is_integer()):
         return None, failed(name, f"your function should return an int, got "
                             f"{type(got).__name__}", "a count is a whole number.")
-    return got, None
+    return int(number), None
 
 
 # ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import math
 from typing import Callable
 
 from ..fundamentals.autograd import Value
-from . import CheckResult, call_answer, failed, passed, require_callable
+from . import CheckResult, as_number, call_answer, failed, passed, require_callable, tolerances
 
 
 def _close(a: float, b: float, tol: float = 1e-9) -> bool:
@@ -110,28 +110,30 @@ def check_central_difference(fn: Callable[[Callable[[float], float], float, floa
     got, problem = call_answer(name, fn, f, x, h)
     if problem is not None:
         return problem
-    if isinstance(got, Value):
-        got = got.data
-    if not isinstance(got, (int, float)):
-        return failed(name, f"return a float, got {type(got).__name__}",
+    answer = got.data if isinstance(got, Value) else got
+    tol = tolerances(answer, 0.0, 1e-9)[1]  # a float32 answer holds fewer digits
+    got = as_number(answer)
+    if got is None:
+        return failed(name, f"return a float, got {type(answer).__name__}",
                       "f returns floats, so arithmetic on its results gives a float.")
     want = (f(x + h) - f(x - h)) / (2 * h)
-    if _close(got, want, 1e-9):
+    if _close(got, want, tol):
         other, problem = call_answer(name, fn, f, x, 0.1)
         if problem is not None:
             return problem
-        if _close(other, got, 1e-9):
+        other = as_number(other.data if isinstance(other, Value) else other)
+        if other is not None and _close(other, got, tol):
             return failed(name, "your result does not change with h",
                           "use the step h you are given, not a fixed one.")
         return passed(name, "a two-sided difference with the step you were given.")
-    if _close(got, (f(x + h) - f(x)) / h, 1e-9) or _close(got, (f(x) - f(x - h)) / h, 1e-9):
+    if _close(got, (f(x + h) - f(x)) / h, tol) or _close(got, (f(x) - f(x - h)) / h, tol):
         return failed(name, "this is a one-sided (forward or backward) difference",
                       "a one-sided difference is off by about h/2 f''(x); "
                       "step to both sides of x.")
-    if _close(got, 2 * want, 1e-9):
+    if _close(got, 2 * want, tol):
         return failed(name, "your estimate is twice the derivative",
                       "the two points you compare are 2h apart.")
-    if _close(got, want / 2, 1e-9):
+    if _close(got, want / 2, tol):
         return failed(name, "your estimate is half the derivative",
                       "the two points you compare are 2h apart, not 4h.")
     return failed(name, f"for f(t) = exp(3t) at x = {x}, h = {h} you return {got:.6g}, "

@@ -13,7 +13,8 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-from . import CheckResult, call_answer, compare_tensors, failed, passed, require_callable
+from . import (CheckResult, as_int, as_tensor, call_answer, compare_tensors, failed, passed,
+               require_callable)
 
 
 def _size(n: int, k: int, s: int, p: int, d: int) -> int:
@@ -52,6 +53,7 @@ def check_output_size(fn: Callable) -> CheckResult:
                 return problem
             if isinstance(got, torch.Tensor) and got.numel() == 1:
                 got = got.item()
+            got = as_int(got) if as_int(got) is not None else got
             if isinstance(got, float):
                 if float(got).is_integer() and int(got) == _size(*case):
                     return failed(name, "your function returns a float; an output size "
@@ -87,13 +89,9 @@ def check_convolve2d(fn: Callable) -> CheckResult:
              (torch.randn(4, 4, generator=g, dtype=torch.float64),
               torch.randn(1, 1, generator=g, dtype=torch.float64))]
     for image, kernel in cases:
-        image_copy, kernel_copy = image.clone(), kernel.clone()
-        got, problem = call_answer(name, fn, image_copy, kernel_copy)
+        got, problem = call_answer(name, fn, image.clone(), kernel.clone())
         if problem is not None:
             return problem
-        if not (torch.equal(image_copy, image) and torch.equal(kernel_copy, kernel)):
-            return failed(name, "your function changed its input in place",
-                          "flip a copy (tensor.flip returns a new tensor).")
         want = _true_conv(image, kernel)
         if isinstance(got, torch.Tensor) and got.shape == want.shape:
             got = got.to(want.dtype)

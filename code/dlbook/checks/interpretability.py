@@ -7,7 +7,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from . import CheckResult, call_answer, failed, passed, require_callable
+from . import CheckResult, as_tensor, call_answer, failed, passed, require_callable, tolerances
 
 
 def _reference_ig(f: Callable, x: torch.Tensor, baseline: torch.Tensor,
@@ -51,19 +51,17 @@ def check_integrated_gradients(fn: Callable) -> CheckResult:
              ("the quadratic function sum(a * z**2)", quadratic, 2e-2),
              ("a nonlinear function", curved, 2e-2)]
     for label, f, rtol in cases:
-        xc, bc = x.clone(), x0.clone()
-        got, problem = call_answer(name, fn, f, xc, bc, steps)
+        got, problem = call_answer(name, fn, f, x.clone(), x0.clone(), steps)
         if problem is not None:
             return problem
-        if not (torch.equal(xc, x) and torch.equal(bc, x0)):
-            return failed(name, "your function changed x or baseline in place",
-                          "build the path points as new tensors.")
+        got = as_tensor(got)
         if not isinstance(got, torch.Tensor) or got.shape != x.shape:
             shape = tuple(got.shape) if isinstance(got, torch.Tensor) else \
                 type(got).__name__
             return failed(name, f"the attributions should be a tensor of shape "
                           f"{tuple(x.shape)}, like x; got {shape}",
                           "one attribution per input feature.")
+        rtol = tolerances(got, 0.0, rtol)[1]  # a float32 answer holds fewer digits
         got = got.detach().to(torch.float64)
         want = _reference_ig(f, x, x0, steps)
         scale = want.abs().max()
@@ -132,15 +130,12 @@ def check_cascading_randomization(fn: Callable) -> CheckResult:
                           nn.ReLU(), nn.Flatten(), nn.Linear(4 * 2 * 2, 2))
     layers = _parametrized(model)
     original = {n: _state(model.get_submodule(n)) for n in layers}
-    got, problem = call_answer(name, fn, model)
+    got, problem = call_answer(name, fn, model)  # also reports a change to the model
     if problem is not None:
         return problem
-    if not all(_same(original[n], _state(model.get_submodule(n))) for n in layers):
-        return failed(name, "your function changed the original model",
-                      "randomise copies (copy.deepcopy), not the model itself.")
     if not isinstance(got, (list, tuple)) or not all(
             isinstance(m, nn.Module) for m in got):
-        return failed(name, "return a list of models")
+        return failed(name, f"return a list of models, got {type(got).__name__}")
     if len(got) != len(layers):
         return failed(name, f"the model has {len(layers)} layers with "
                       f"parameters, so expected {len(layers)} models, got "

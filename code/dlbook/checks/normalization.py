@@ -13,7 +13,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from . import CheckResult, call_answer, compare_tensors, failed, passed, require_callable
+from . import (CheckResult, as_tensor, call_answer, compare_tensors, failed, passed,
+               require_callable)
 
 
 def _batch(n: int = 4, d: int = 3, seed: int = 0) -> torch.Tensor:
@@ -45,7 +46,6 @@ def check_batchnorm_forward(fn: Callable) -> CheckResult:
     beta = torch.tensor([0.1, -0.2, 0.3], dtype=torch.float64)
     running_mean = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64)
     running_var = torch.tensor([2.0, 0.5, 1.5], dtype=torch.float64)
-    originals = [t.clone() for t in (x, running_mean, running_var)]
 
     for training in (True, False):
         mode = "training" if training else "evaluation"
@@ -55,15 +55,10 @@ def check_batchnorm_forward(fn: Callable) -> CheckResult:
             if problem is not None:
                 return problem
             if not isinstance(got, (tuple, list)) or len(got) != 3:
-                return failed(name, "return a tuple (y, new_running_mean, new_running_var)",
+                return failed(name, "return a tuple (y, new_running_mean, new_running_var), "
+                              f"got {type(got).__name__}",
                               "even in evaluation, return the running statistics too.")
-            for given, orig, what in zip((x, running_mean, running_var), originals,
-                                         ("x", "running_mean", "running_var")):
-                if not torch.equal(given, orig):
-                    return failed(name, f"your function modified {what} in place",
-                                  "compute new tensors instead of using in-place "
-                                  "operations such as mul_ or +=.")
-            y, new_mean, new_var = got
+            y, new_mean, new_var = (as_tensor(t) for t in got)
             want_y, want_mean, want_var = _reference_bn(
                 x, gamma, beta, running_mean, running_var, training, momentum, 1e-5)
             bad = compare_tensors(name, y, want_y, atol=1e-6, what=f"y in {mode}")
@@ -146,13 +141,9 @@ def check_layernorm(fn: Callable) -> CheckResult:
     beta = torch.tensor([0.1, -0.2, 0.3, 0.0], dtype=torch.float64)
     for shape in ((3, 4), (2, 3, 4)):
         x = 4 * torch.randn(shape, generator=g, dtype=torch.float64) + 2
-        x_before = x.clone()
         got, problem = call_answer(name, fn, x, gamma, beta, 1e-5)
         if problem is not None:
             return problem
-        if not torch.equal(x, x_before):
-            return failed(name, "your function modified x in place",
-                          "compute a new tensor instead.")
         want = F.layer_norm(x, (4,), gamma, beta, 1e-5)
         bad = compare_tensors(name, got, want, atol=1e-6, what=f"the output for shape "
                               f"{shape}")
@@ -208,22 +199,20 @@ def check_fold_batchnorm(fn: Callable) -> CheckResult:
             bn.weight.copy_(torch.tensor([1.5, -0.5, 2.0]))
             bn.bias.copy_(torch.tensor([0.1, -0.2, 0.3]))
         bn.eval()
-        saved = {k: v.clone() for k, v in
-                 list(linear.state_dict().items()) + [("bn." + k, v) for k, v in
-                                                      bn.state_dict().items()]}
         folded, problem = call_answer(name, fn, linear, bn)
         if problem is not None:
             return problem
-        now = {k: v for k, v in list(linear.state_dict().items())
-               + [("bn." + k, v) for k, v in bn.state_dict().items()]}
-        if any(not torch.equal(now[k], v) for k, v in saved.items()):
-            return failed(name, "your function changed linear or bn",
-                          "build a new nn.Linear and copy the folded values into it.")
         if not isinstance(folded, nn.Linear):
             return failed(name, f"return an nn.Linear, got {type(folded).__name__}")
         if folded is linear:
             return failed(name, "you returned the original linear layer",
                           "create a new nn.Linear.")
+        if folded.weight.shape != linear.weight.shape:
+            return failed(name, f"the folded layer's weight has shape "
+                          f"{tuple(folded.weight.shape)}, expected "
+                          f"{tuple(linear.weight.shape)}", "folding keeps the layer's "
+                          "inputs and outputs: nn.Linear(linear.in_features, "
+                          "linear.out_features).")
         x = torch.randn(7, 5, dtype=torch.float64)
         with torch.no_grad():
             want = bn(linear(x))

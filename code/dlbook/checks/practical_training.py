@@ -7,21 +7,14 @@ mistake at a time, without printing the expected values.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Callable
 
 import torch
 from torch import nn
 
-from . import CheckResult, call_answer, failed, passed, require_callable
+from . import CheckResult, as_number, as_tensor, call_answer, failed, passed, require_callable
 
-
-def _as_float(value) -> float | None:
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
-        return float(value)
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return float(value)
-    return None
+_as_float = as_number
 
 
 def _entropy(counts: list[int]) -> float:
@@ -96,6 +89,7 @@ def check_per_class_error_rates(fn: Callable) -> CheckResult:
         counts = torch.bincount(t, minlength=k).double()
         errors = torch.bincount(t[p != t], minlength=k).double()
         want = errors / counts  # 0 / 0 gives nan for absent classes
+        got = as_tensor(got)
         if not isinstance(got, torch.Tensor):
             return failed(name, f"return a tensor, got {type(got).__name__}")
         if got.shape != want.shape:

@@ -14,7 +14,7 @@ from typing import Callable
 import torch
 
 from ..cnn.metric_learning import batch_hard_mining, contrastive_loss, triplet_loss
-from . import CheckResult, call_answer, failed, passed, require_callable
+from . import CheckResult, as_number, as_tensor, call_answer, failed, passed, require_callable
 
 T = torch.tensor
 
@@ -23,11 +23,10 @@ def _number(check: str, got) -> tuple[float | None, CheckResult | None]:
     if isinstance(got, torch.Tensor) and got.numel() != 1:
         return None, failed(check, f"the loss should be one number, got a tensor of shape "
                             f"{tuple(got.shape)}", "average over the batch.")
-    try:
-        return float(got), None
-    except (TypeError, ValueError):
+    if as_number(got) is None:
         return None, failed(check, "the loss should be a number or a one-element tensor, "
                             f"got {type(got).__name__}", "")
+    return as_number(got), None
 
 
 def _close(a: float, b: float) -> bool:
@@ -147,9 +146,14 @@ def check_hardest_negative(fn: Callable) -> CheckResult:
     got, problem = call_answer(name, fn, x, labels)
     if problem is not None:
         return problem
+    got = as_tensor(got)
     if not isinstance(got, torch.Tensor):
         return failed(name, f"the result should be a tensor of indices, got "
                       f"{type(got).__name__}", "")
+    if got.is_floating_point() or bool(((got < 0) | (got >= len(x))).any()):
+        return failed(name, f"the result is not indices of the {len(x)} examples "
+                      f"(integers from 0 to {len(x) - 1})",
+                      "return the argmin (an index), not the distance itself.")
     got = got.flatten().long()
     if got.shape != (5,):
         return failed(name, f"5 anchors should give 5 indices, got shape "
@@ -176,7 +180,8 @@ def check_hardest_negative(fn: Callable) -> CheckResult:
     got, problem = call_answer(name, fn, z, y)
     if problem is not None:
         return problem
-    if not isinstance(got, torch.Tensor) or not torch.equal(got.flatten().long(),
-                                                            batch_hard_mining(z, y)[1]):
+    got = as_tensor(got)
+    if not isinstance(got, torch.Tensor) or got.numel() != len(y) or not torch.equal(
+            got.flatten().long(), batch_hard_mining(z, y)[1]):
         return failed(name, "on 30 random embeddings some chosen negatives are wrong", "")
     return passed(name, "every anchor gets the closest example of another class.")

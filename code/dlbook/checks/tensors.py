@@ -15,7 +15,7 @@ from typing import Callable
 
 import torch
 
-from . import CheckResult, compare_tensors, failed, passed, require_callable
+from . import CheckResult, as_tensor, close, compare_tensors, failed, passed, require_callable
 
 GRAY_WEIGHTS = (0.299, 0.587, 0.114)
 
@@ -28,9 +28,7 @@ def _close(got, want: Callable[[], torch.Tensor] | torch.Tensor, atol: float = 1
             want = want()
         except RuntimeError:  # the variant does not broadcast for this shape
             return False
-    return (isinstance(got, torch.Tensor) and got.shape == want.shape
-            and bool(torch.allclose(got.detach().to(want.dtype), want, atol=atol,
-                                    rtol=1e-4)))
+    return close(got, want, atol=atol, rtol=1e-4)
 
 
 def _call(check: str, fn: Callable, *args, hint: str = "") -> tuple[object, CheckResult | None]:
@@ -47,7 +45,7 @@ def _call(check: str, fn: Callable, *args, hint: str = "") -> tuple[object, Chec
             return None, failed(check, "your function changed its input in place",
                                 "compute a new tensor (x / s) instead of updating the "
                                 "input (x /= s, x.div_(s)).")
-    return out, None
+    return as_tensor(out), None
 
 
 def check_normalize_rows(fn: Callable[[torch.Tensor], torch.Tensor]) -> CheckResult:

@@ -15,8 +15,8 @@ from typing import NamedTuple, Sequence
 import torch
 from torch import nn
 
-from .._args import check_int
-from .conv import _pair
+from .._args import (check_bool, check_float, check_int, check_module, check_pair,
+                     check_sequence, check_shape)
 
 # ---------------------------------------------------------------------------
 # Counting what a layer costs
@@ -32,12 +32,12 @@ def conv2d_params(in_channels: int, out_channels: int, kernel_size: int | Sequen
     """
     c_in = check_int("in_channels", in_channels, minimum=1)
     c_out = check_int("out_channels", out_channels, minimum=1)
-    kh, kw = _pair("kernel_size", kernel_size, 1)
+    kh, kw = check_pair("kernel_size", kernel_size, 1)
     groups = check_int("groups", groups, minimum=1)
     if c_in % groups or c_out % groups:
         raise ValueError(f"groups must divide in_channels and out_channels, got "
                          f"groups={groups}, in_channels={c_in}, out_channels={c_out}")
-    return (kh * kw * (c_in // groups) + int(bool(bias))) * c_out
+    return (kh * kw * (c_in // groups) + int(check_bool("bias", bias))) * c_out
 
 
 def conv2d_macs(in_channels: int, out_channels: int, kernel_size: int | Sequence[int],
@@ -50,7 +50,7 @@ def conv2d_macs(in_channels: int, out_channels: int, kernel_size: int | Sequence
     """
     c_in = check_int("in_channels", in_channels, minimum=1)
     c_out = check_int("out_channels", out_channels, minimum=1)
-    kh, kw = _pair("kernel_size", kernel_size, 1)
+    kh, kw = check_pair("kernel_size", kernel_size, 1)
     h = check_int("out_height", out_height, minimum=1)
     w = check_int("out_width", out_width, minimum=1)
     groups = check_int("groups", groups, minimum=1)
@@ -65,8 +65,8 @@ def count_parameters(model: nn.Module, *, trainable_only: bool = False) -> int:
 
     Chapter: *Architectures*.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_module("model", model)
+    trainable_only = check_bool("trainable_only", trainable_only)
     return sum(p.numel() for p in model.parameters()
                if p.requires_grad or not trainable_only)
 
@@ -101,10 +101,10 @@ def layer_costs(model: nn.Module, input_shape: Sequence[int]) -> list[LayerCost]
     ``nn.Conv2d`` and ``nn.Linear`` (the layers that multiply by weights) and
     are per image. Parameters are each layer's own. Chapter: *Architectures*.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    shape = tuple(input_shape)
-    if len(shape) != 3 or not all(isinstance(s, int) and s > 0 for s in shape):
+    check_module("model", model)
+    shape = tuple(check_int("input_shape", s, minimum=1)
+                  for s in check_sequence("input_shape", input_shape))
+    if len(shape) != 3:
         raise ValueError(f"input_shape must be three positive ints (C, H, W), got {shape}")
     rows: list[LayerCost] = []
     handles = []
@@ -174,6 +174,7 @@ def vgg_block(in_channels: int, out_channels: int, num_convs: int, *,
     c_in = check_int("in_channels", in_channels, minimum=1)
     c_out = check_int("out_channels", out_channels, minimum=1)
     n = check_int("num_convs", num_convs, minimum=1)
+    batch_norm = check_bool("batch_norm", batch_norm)
     layers: list[nn.Module] = []
     for i in range(n):
         if batch_norm:
@@ -214,8 +215,14 @@ class InceptionBlock(nn.Module):
         self.out_channels = c1 + c3[1] + c5[1] + pool_proj
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_images(x, self.branch1[0])
         return torch.cat([self.branch1(x), self.branch3(x), self.branch5(x),
                           self.branch_pool(x)], dim=1)
+
+
+def _check_images(x: torch.Tensor, first: nn.Conv2d) -> None:
+    """Check a batch of images for a network whose first convolution is ``first``."""
+    check_shape("x", x, ("N", first.in_channels, "H", "W"), dtype=first.weight.dtype)
 
 
 def _channel_pair(name: str, value) -> tuple[int, int]:
@@ -244,7 +251,7 @@ class ResidualBlock(nn.Module):
         c_in = check_int("in_channels", in_channels, minimum=1)
         c_out = check_int("out_channels", out_channels, minimum=1)
         stride = check_int("stride", stride, minimum=1)
-        self.residual = bool(residual)
+        self.residual = check_bool("residual", residual)
         self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(c_out)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
@@ -253,10 +260,11 @@ class ResidualBlock(nn.Module):
         if self.residual and (stride != 1 or c_in != c_out):
             self.shortcut = nn.Sequential(
                 nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out))
-        if zero_init:
+        if check_bool("zero_init", zero_init):
             nn.init.zeros_(self.bn2.weight)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_images(x, self.conv1)
         out = torch.relu(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
         if self.residual:
@@ -285,8 +293,7 @@ def alexnet_small(num_classes: int = 4, in_channels: int = 3, *, width: int = 16
     """
     num_classes, c_in, w = _head_args(num_classes, in_channels, width)
     hidden = check_int("hidden", hidden, minimum=1)
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+    dropout = check_float("dropout", dropout, minimum=0.0, maximum=1.0, strict_max=True)
     return nn.Sequential(
         nn.Conv2d(c_in, w, 5, padding=2), nn.ReLU(inplace=True), nn.MaxPool2d(2),
         nn.Conv2d(w, 2 * w, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2),
@@ -355,7 +362,8 @@ class SmallResNet(nn.Module):
             raise ValueError(f"depth must be 6n + 2 (8, 14, 20, 26, ...), got {depth}")
         num_classes, c_in, w = _head_args(num_classes, in_channels, width)
         n = (depth - 2) // 6
-        self.depth, self.residual = depth, bool(residual)
+        residual, zero_init = check_bool("residual", residual), check_bool("zero_init", zero_init)
+        self.depth, self.residual = depth, residual
         self.stem = conv_bn_relu(c_in, w, 3, check_int("stem_stride", stem_stride, minimum=1))
         blocks: list[nn.Module] = []
         c = w
@@ -370,6 +378,7 @@ class SmallResNet(nn.Module):
                                   nn.Linear(c, num_classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_images(x, self.stem[0])
         return self.head(self.blocks(self.stem(x)))
 
 

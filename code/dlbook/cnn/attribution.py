@@ -12,12 +12,14 @@ mode). Chapter: *Interpretability*.
 from __future__ import annotations
 
 import contextlib
+import numbers
 from typing import Iterator
 
 import torch
 from torch import nn
 
-from .._args import check_choice, check_float, check_int, check_tensor
+from .._args import (check_choice, check_float, check_int, check_module, check_pair,
+                     check_tensor)
 
 IG_METHODS = ("left", "right", "midpoint", "trapezoid")
 
@@ -33,10 +35,8 @@ def _eval_mode(model: nn.Module) -> Iterator[None]:
 
 
 def _check_model_input(model, x: torch.Tensor) -> torch.Tensor:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got "
-                        f"{type(model).__name__}")
-    check_tensor("x", x, floating=True)
+    check_module("model", model)
+    check_tensor("x", x, floating=True, finite=True)
     if x.ndim < 2 or len(x) == 0:
         raise ValueError(f"x must be a non-empty batch (N, ...), got shape "
                          f"{tuple(x.shape)}")
@@ -66,6 +66,8 @@ def class_scores(model: nn.Module, x: torch.Tensor, target) -> torch.Tensor:
     Gradients flow through it; the model runs in whatever mode it is in.
     Chapter: *Interpretability*.
     """
+    check_module("model", model)
+    check_tensor("x", x, floating=True, nonempty=True)
     out = model(x)
     if out.ndim != 2:
         raise ValueError(f"model must return class scores (N, C), got shape "
@@ -136,9 +138,9 @@ def _as_baseline(baseline, x: torch.Tensor,
                  name: str = "baseline") -> torch.Tensor:
     if baseline is None:
         return torch.zeros_like(x)
-    if isinstance(baseline, (int, float)) and not isinstance(baseline, bool):
-        return torch.full_like(x, float(baseline))
-    check_tensor(name, baseline, floating=True)
+    if isinstance(baseline, numbers.Real) and not isinstance(baseline, bool):
+        return torch.full_like(x, check_float(name, baseline))
+    check_tensor(name, baseline, floating=True, finite=True)
     try:
         return torch.broadcast_to(baseline.to(x), x.shape).detach()
     except RuntimeError as err:
@@ -228,14 +230,6 @@ def _window_starts(size: int, window: int, stride: int) -> list[int]:
     return starts
 
 
-def _int_pair(name: str, value) -> tuple[int, int]:
-    if isinstance(value, tuple):
-        return (check_int(name, value[0], minimum=1),
-                check_int(name, value[1], minimum=1))
-    value = check_int(name, value, minimum=1)
-    return value, value
-
-
 @torch.no_grad()
 def occlusion(model: nn.Module, x: torch.Tensor, target, *,
               window: int | tuple[int, int] = 4,
@@ -256,11 +250,11 @@ def occlusion(model: nn.Module, x: torch.Tensor, target, *,
                          f"{tuple(x.shape)}")
     target = _check_target(target, len(x))
     n, _, h, w = x.shape
-    wh, ww = _int_pair("window", window)
+    wh, ww = check_pair("window", window, 1)
     if wh > h or ww > w:
         raise ValueError(f"window ({wh}, {ww}) must fit in the image "
                          f"({h}, {w})")
-    sh, sw = (wh, ww) if stride is None else _int_pair("stride", stride)
+    sh, sw = (wh, ww) if stride is None else check_pair("stride", stride, 1)
     filled = _as_baseline(fill, x, "fill")
     batch_size = check_int("batch_size", batch_size, minimum=1)
     windows = [(r, c) for r in _window_starts(h, wh, sh)

@@ -11,6 +11,7 @@ Chapter: *Augmentation and transfer learning*.
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Callable, Sequence
 
@@ -18,7 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._args import check_choice, check_float, check_int, check_tensor
+from .._args import (check_bool, check_callable, check_choice, check_float, check_generator,
+                     check_int, check_sequence, check_tensor)
 
 Transform = Callable[..., torch.Tensor]
 
@@ -27,14 +29,23 @@ _LUMA = (0.299, 0.587, 0.114)
 
 
 def _images(x) -> torch.Tensor:
-    return check_tensor("x", x, ndim=4, floating=True)
+    return check_tensor("x", x, ndim=4, floating=True, nonempty=True)
 
 
 def _generator(generator) -> torch.Generator | None:
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator or None, got "
-                        f"{type(generator).__name__}")
-    return generator
+    return check_generator("generator", generator)
+
+
+def _apply(transform: Transform, x: torch.Tensor,
+           generator: torch.Generator | None) -> torch.Tensor:
+    """``transform(x)``, passing ``generator`` if it takes one (a flip does not)."""
+    try:
+        params = inspect.signature(transform).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: pass the generator
+        params = [inspect.Parameter("generator", inspect.Parameter.KEYWORD_ONLY)]
+    if any(p.name == "generator" or p.kind is p.VAR_KEYWORD for p in params):
+        return transform(x, generator=generator)
+    return transform(x)
 
 
 def _uniform(n: int, low: float, high: float, generator, like: torch.Tensor) -> torch.Tensor:
@@ -175,7 +186,7 @@ def gaussian_noise(x: torch.Tensor, std: float = 0.05, *, clip: bool = True,
     Chapter: *Augmentation and transfer learning*.
     """
     x, generator = _images(x), _generator(generator)
-    std = check_float("std", std, minimum=0.0)
+    std, clip = check_float("std", std, minimum=0.0), check_bool("clip", clip)
     device = generator.device if generator is not None else None
     noise = torch.randn(x.shape, generator=generator, device=device, dtype=x.dtype)
     out = x + std * noise.to(x.device)
@@ -246,25 +257,24 @@ def cutout(x: torch.Tensor, size: int = 8, *, p: float = 1.0, fill: float = 0.0,
 class Compose:
     """Apply several transforms in order, passing the same generator to each.
 
-    Every transform is called as ``t(x, generator=generator)``; give fixed
-    arguments with ``functools.partial``, for example
+    Every transform is called as ``t(x, generator=generator)``, or ``t(x)`` if
+    it takes no generator (a flip); give fixed arguments with
+    ``functools.partial``, for example
     ``Compose([random_hflip, partial(random_crop, padding=2)])``.
     Chapter: *Augmentation and transfer learning*.
     """
 
     def __init__(self, transforms: Sequence[Transform]):
-        if isinstance(transforms, (str, bytes)) or not isinstance(transforms, Sequence):
-            raise TypeError("transforms must be a sequence of callables, got "
-                            f"{type(transforms).__name__}")
+        transforms = check_sequence("transforms", transforms, nonempty=False)
         for i, t in enumerate(transforms):
-            if not callable(t):
-                raise TypeError(f"transforms[{i}] must be callable, got {type(t).__name__}")
-        self.transforms = list(transforms)
+            check_callable(f"transforms[{i}]", t)
+        self.transforms = transforms
 
     def __call__(self, x: torch.Tensor, *,
                  generator: torch.Generator | None = None) -> torch.Tensor:
+        x, generator = _images(x), _generator(generator)
         for t in self.transforms:
-            x = t(x, generator=generator)
+            x = _apply(t, x, generator)
         return x
 
     def __repr__(self) -> str:
@@ -291,6 +301,7 @@ class Augment(nn.Module):
         self.generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = _images(x)
         if not self.training:
             return x
-        return self.transform(x, generator=self.generator)
+        return _apply(self.transform, x, self.generator)

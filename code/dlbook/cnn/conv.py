@@ -18,21 +18,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._args import check_float, check_int, check_tensor
+from .._args import check_float, check_int, check_sequence, check_tensor
+from .._args import check_pair as _pair
 
 IntPair = int | tuple[int, int]
-
-
-def _pair(name: str, value: IntPair, minimum: int) -> tuple[int, int]:
-    """An int or a pair of ints as (height, width), each >= ``minimum``."""
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(
-                f"{name} must be an int or a pair of ints, got {value!r}")
-        return (check_int(name, value[0], minimum=minimum),
-                check_int(name, value[1], minimum=minimum))
-    value = check_int(name, value, minimum=minimum)
-    return value, value
 
 
 def conv_output_size(size: int, kernel_size: int, stride: int = 1,
@@ -93,7 +82,8 @@ def unfold(x: torch.Tensor, kernel_size: IntPair, stride: IntPair = 1,
     n, c, h, w = x.shape
     h_out, w_out = _output_shape("kernel_size", h, w, (kh, kw), (sh, sw),
                                  (ph, pw), (dh, dw))
-    xp = F.pad(x, (pw, pw, ph, ph), value=float(pad_value))
+    pad_value = check_float("pad_value", pad_value, finite=False)  # -inf for max pooling
+    xp = F.pad(x, (pw, pw, ph, ph), value=pad_value)
     # Padded-input row read by kernel row u for output row i: u dh + i sh.
     rows = (torch.arange(kh) * dh)[:, None] + torch.arange(h_out) * sh
     cols = (torch.arange(kw) * dw)[:, None] + torch.arange(w_out) * sw
@@ -113,8 +103,8 @@ def _check_conv(x: torch.Tensor, weight: torch.Tensor,
     c_in, c_out = x.shape[1], weight.shape[0]
     if c_in % groups or c_out % groups:
         raise ValueError(
-            f"groups must divide the input channels ({c_in}) and the "
-            f"output channels ({c_out}), got groups={groups}")
+            f"groups must divide the input channels of x ({c_in}) and the "
+            f"output channels of weight ({c_out}), got groups={groups}")
     if weight.shape[1] * groups != c_in:
         raise ValueError(
             f"weight of shape {tuple(weight.shape)} expects "
@@ -124,7 +114,7 @@ def _check_conv(x: torch.Tensor, weight: torch.Tensor,
         check_tensor("bias", bias, ndim=1, floating=True)
         if len(bias) != c_out:
             raise ValueError(
-                f"bias must have one entry per output channel ({c_out}), "
+                f"bias must have one entry per output channel of weight ({c_out}), "
                 f"got shape {tuple(bias.shape)}")
     return groups
 
@@ -240,6 +230,17 @@ def avg_pool2d(x: torch.Tensor, kernel_size: IntPair,
     return cols.mean(dim=1).reshape(n, c, h_out, w_out)
 
 
+def _kernel_stride_dilation(index: int, layer) -> tuple[int, int, int]:
+    """``layers[index]`` of :func:`receptive_field`, checked, dilation 1 if not given."""
+    if not isinstance(layer, Sequence) or len(layer) not in (2, 3):
+        raise ValueError(f"layers[{index}] must be (kernel_size, stride"
+                         f"[, dilation]), got {layer!r}")
+    names = ("kernel_size", "stride", "dilation")
+    k, s, d = (check_int(f"layers[{index}] {names[i]}", v, minimum=1)
+               for i, v in enumerate((*layer, 1)[:3]))
+    return k, s, d
+
+
 def receptive_field(layers: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
     """Receptive field size and jump after each layer of a stack.
 
@@ -251,17 +252,9 @@ def receptive_field(layers: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
     its stride. Returns ``[(size, jump), ...]``, one pair per layer.
     Chapter: *Convolution*.
     """
-    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
-        raise TypeError(f"layers must be a sequence of (kernel_size, stride"
-                        f"[, dilation]) tuples, got {type(layers).__name__}")
     size, jump, out = 1, 1, []
-    for index, layer in enumerate(layers):
-        if not isinstance(layer, Sequence) or len(layer) not in (2, 3):
-            raise ValueError(f"layers[{index}] must be (kernel_size, stride"
-                             f"[, dilation]), got {layer!r}")
-        k = check_int("kernel_size", layer[0], minimum=1)
-        s = check_int("stride", layer[1], minimum=1)
-        d = check_int("dilation", layer[2], minimum=1) if len(layer) == 3 else 1
+    for index, layer in enumerate(check_sequence("layers", layers, nonempty=False)):
+        k, s, d = _kernel_stride_dilation(index, layer)
         size += d * (k - 1) * jump
         jump *= s
         out.append((size, jump))
@@ -304,9 +297,10 @@ def gaussian_kernel(size: int = 5, sigma: float = 1.0) -> torch.Tensor:
     size = check_int("size", size, minimum=1)
     sigma = check_float("sigma", sigma, minimum=0.0, strict_min=True)
     t = torch.arange(size, dtype=torch.float32) - (size - 1) / 2
-    g = torch.exp(-t ** 2 / (2 * sigma ** 2))
-    kernel = g[:, None] * g[None, :]  # separable: outer product of 1-D ones
-    return kernel / kernel.sum()
+    # exp(-t^2 / 2 sigma^2), normalised to sum to 1: a softmax, which stays exact
+    # for a tiny sigma, where every exp() alone would round to 0.
+    g = torch.softmax(-t ** 2 / (2 * sigma ** 2), dim=0)
+    return g[:, None] * g[None, :]  # separable: outer product of 1-D ones
 
 
 def classic_kernels() -> dict[str, torch.Tensor]:

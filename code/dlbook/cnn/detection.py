@@ -10,11 +10,13 @@ its class. Chapter: *Detection and segmentation*.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._args import check_float, check_int, check_tensor
+from .._args import (check_binary, check_choice, check_float, check_int, check_labels, check_sequence,
+                     check_shape, check_tensor)
 
 # One cell of the grid target holds: objectness, x and y offset of the centre in
 # the cell, square roots of width and height as fractions of the image, class.
@@ -31,6 +33,13 @@ def _check_boxes(name: str, boxes: torch.Tensor) -> torch.Tensor:
     if (boxes[:, 2] < boxes[:, 0]).any() or (boxes[:, 3] < boxes[:, 1]).any():
         raise ValueError(f"{name} must satisfy x1 >= x0 and y1 >= y0 in every row")
     return boxes
+
+
+def _check_scores(name: str, scores: torch.Tensor, boxes_name: str, n: int) -> None:
+    check_tensor(name, scores, ndim=1, floating=True, finite=True)
+    if len(scores) != n:
+        raise ValueError(f"{name} must have one entry per box of {boxes_name}: "
+                         f"{len(scores)} for {n}")
 
 
 def box_area(boxes: torch.Tensor) -> torch.Tensor:
@@ -69,13 +78,10 @@ def nms(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float = 0.5,
     ``torchvision.ops.nms`` and ``batched_nms``. Chapter: *Detection and segmentation*.
     """
     _check_boxes("boxes", boxes)
-    check_tensor("scores", scores, ndim=1, floating=True)
-    if len(scores) != len(boxes):
-        raise ValueError(f"scores must have one entry per box: {len(scores)} scores "
-                         f"for {len(boxes)} boxes")
+    _check_scores("scores", scores, "boxes", len(boxes))
     iou_threshold = check_float("iou_threshold", iou_threshold, minimum=0.0, maximum=1.0)
     if classes is not None:
-        check_tensor("classes", classes, ndim=1)
+        check_labels("classes", classes)
         if len(classes) != len(boxes):
             raise ValueError(f"classes must have one entry per box: {len(classes)} "
                              f"classes for {len(boxes)} boxes")
@@ -106,9 +112,7 @@ def match_detections(pred_boxes: torch.Tensor, pred_scores: torch.Tensor,
     """
     _check_boxes("pred_boxes", pred_boxes)
     _check_boxes("true_boxes", true_boxes)
-    check_tensor("pred_scores", pred_scores, ndim=1, floating=True)
-    if len(pred_scores) != len(pred_boxes):
-        raise ValueError("pred_scores must have one entry per box in pred_boxes")
+    _check_scores("pred_scores", pred_scores, "pred_boxes", len(pred_boxes))
     iou_threshold = check_float("iou_threshold", iou_threshold, minimum=0.0, maximum=1.0)
     tp = torch.zeros(len(pred_boxes), dtype=torch.bool)
     if len(true_boxes) == 0 or len(pred_boxes) == 0:
@@ -130,8 +134,8 @@ def precision_recall(scores: torch.Tensor, is_tp: torch.Tensor,
     all images); ``num_true`` is the number of ground-truth objects of that
     class. Chapter: *Detection and segmentation*.
     """
-    check_tensor("scores", scores, ndim=1, floating=True)
-    check_tensor("is_tp", is_tp, ndim=1)
+    check_tensor("scores", scores, ndim=1, floating=True, finite=True)
+    check_binary("is_tp", is_tp)
     if len(is_tp) != len(scores):
         raise ValueError(f"is_tp must have one entry per score, got {len(is_tp)} "
                          f"for {len(scores)} scores")
@@ -174,16 +178,8 @@ def mean_average_precision(pred_boxes: list[torch.Tensor], pred_scores: list[tor
     """
     num_classes = check_int("num_classes", num_classes, minimum=1)
     iou_threshold = check_float("iou_threshold", iou_threshold, minimum=0.0, maximum=1.0)
-    lists = {"pred_boxes": pred_boxes, "pred_scores": pred_scores,
-             "pred_classes": pred_classes, "true_boxes": true_boxes,
-             "true_classes": true_classes}
-    for name, value in lists.items():
-        if not isinstance(value, (list, tuple)):
-            raise TypeError(f"{name} must be a list with one tensor per image, got "
-                            f"{type(value).__name__}")
-        if len(value) != len(pred_boxes):
-            raise ValueError(f"{name} must have one entry per image: {len(value)} "
-                             f"entries, {len(pred_boxes)} in pred_boxes")
+    _check_images_detections(pred_boxes, pred_scores, pred_classes, true_boxes,
+                             true_classes, num_classes)
     aps = torch.full((num_classes,), float("nan"), dtype=torch.float64)
     for c in range(num_classes):
         scores, hits, num_true = [], [], 0
@@ -200,6 +196,27 @@ def mean_average_precision(pred_boxes: list[torch.Tensor], pred_scores: list[tor
     return (float(aps[present].mean()) if present.any() else 0.0), aps
 
 
+def _check_images_detections(pred_boxes, pred_scores, pred_classes, true_boxes,
+                             true_classes, num_classes: int) -> None:
+    """The per-image lists of :func:`mean_average_precision`, entry by entry."""
+    lists = {"pred_boxes": pred_boxes, "pred_scores": pred_scores,
+             "pred_classes": pred_classes, "true_boxes": true_boxes,
+             "true_classes": true_classes}
+    for name, value in lists.items():
+        check_sequence(name, value, nonempty=False)
+        if len(value) != len(pred_boxes):
+            raise ValueError(f"{name} must have one entry per image: {len(value)} "
+                             f"entries, {len(pred_boxes)} in pred_boxes")
+    for i, (pb, ps, pc, tb, tc) in enumerate(zip(*lists.values())):
+        _check_boxes(f"pred_boxes[{i}]", pb)
+        _check_boxes(f"true_boxes[{i}]", tb)
+        _check_scores(f"pred_scores[{i}]", ps, f"pred_boxes[{i}]", len(pb))
+        for name, labels, boxes in (("pred", pc, pb), ("true", tc, tb)):
+            if len(check_labels(f"{name}_classes[{i}]", labels, num_classes)) != len(boxes):
+                raise ValueError(f"{name}_classes[{i}] must have one entry per box of "
+                                 f"{name}_boxes[{i}], got {len(labels)} for {len(boxes)}")
+
+
 def encode_grid(boxes: list[torch.Tensor], classes: list[torch.Tensor], *,
                 image_size: int, grid: int) -> torch.Tensor:
     """Turn each image's boxes and classes into a ``(grid, grid, 6)`` target.
@@ -211,28 +228,37 @@ def encode_grid(boxes: list[torch.Tensor], classes: list[torch.Tensor], *,
     largest first). Returns ``(N, grid, grid, 6)``; the fields are ``TARGET_FIELDS``.
     Chapter: *Detection and segmentation*.
     """
-    image_size = check_int("image_size", image_size, minimum=1)
-    grid = check_int("grid", grid, minimum=1, maximum=image_size)
-    if not isinstance(boxes, (list, tuple)) or not isinstance(classes, (list, tuple)):
-        raise TypeError("boxes and classes must be lists with one tensor per image")
-    if len(boxes) != len(classes):
-        raise ValueError(f"classes must have one entry per image: {len(classes)} for "
-                         f"{len(boxes)} images in boxes")
+    image_size, grid = _check_annotations(boxes, classes, image_size, grid)
     cell = image_size / grid
     target = torch.zeros(len(boxes), grid, grid, 6)
     for n, (b, c) in enumerate(zip(boxes, classes)):
-        _check_boxes("boxes", b)
-        if len(c) != len(b):
-            raise ValueError(f"classes[{n}] must have one entry per box in boxes[{n}]")
         for (x0, y0, x1, y1), k in zip(b.tolist(), c.tolist()):
-            cx, cy = (x0 + x1) / 2 / cell, (y0 + y1) / 2 / cell
-            i, j = min(int(cy), grid - 1), min(int(cx), grid - 1)  # row, column
-            if target[n, i, j, 0] == 1:
+            cx, cy = (x0 + x1) / 2 / cell, (y0 + y1) / 2 / cell  # the centre, in cells
+            i, j = min(int(cy), grid - 1), min(int(cx), grid - 1)  # its cell: row, column
+            if target[n, i, j, 0] == 1:  # taken by an earlier box
                 continue
             target[n, i, j] = torch.tensor([1.0, cx - j, cy - i,
                                             ((x1 - x0) / image_size) ** 0.5,
                                             ((y1 - y0) / image_size) ** 0.5, float(k)])
     return target
+
+
+def _check_annotations(boxes, classes, image_size: int, grid: int) -> tuple[int, int]:
+    """The arguments of :func:`encode_grid`: boxes inside the image, integer classes."""
+    image_size = check_int("image_size", image_size, minimum=1)
+    grid = check_int("grid", grid, minimum=1, maximum=image_size)
+    check_sequence("boxes", boxes, nonempty=False)
+    check_sequence("classes", classes, nonempty=False)
+    if len(boxes) != len(classes):
+        raise ValueError(f"classes must have one entry per image: {len(classes)} for "
+                         f"{len(boxes)} images in boxes")
+    for n, (b, c) in enumerate(zip(boxes, classes)):
+        _check_boxes(f"boxes[{n}]", b)
+        if len(b) and (b.min() < 0 or b.max() > image_size):
+            raise ValueError(f"boxes[{n}] must lie inside the image, in [0, {image_size}]")
+        if len(check_labels(f"classes[{n}]", c)) != len(b):
+            raise ValueError(f"classes[{n}] must have one entry per box in boxes[{n}]")
+    return image_size, grid
 
 
 def _cells_to_boxes(xy: torch.Tensor, sqrt_wh: torch.Tensor, image_size: int) -> torch.Tensor:
@@ -252,7 +278,7 @@ def decode_grid(target: torch.Tensor, *, image_size: int
 
     Chapter: *Detection and segmentation*.
     """
-    check_tensor("target", target, ndim=4, floating=True)
+    check_tensor("target", target, ndim=4, floating=True, finite=True)
     if target.shape[-1] != 6 or target.shape[1] != target.shape[2]:
         raise ValueError(f"target must have shape (N, S, S, 6), got {tuple(target.shape)}")
     image_size = check_int("image_size", image_size, minimum=1)
@@ -302,6 +328,8 @@ class GridDetector(nn.Module):
         self.head = nn.Conv2d(channels, 5 + self.num_classes, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        first = self.backbone[0]  # the first convolution
+        check_shape("x", x, ("N", first.in_channels, "H", "W"), dtype=first.weight.dtype)
         return self.head(self.backbone(x)).permute(0, 2, 3, 1)
 
 
@@ -315,11 +343,7 @@ def detection_loss(output: torch.Tensor, target: torch.Tensor, *,
     *Detection and segmentation*.
     """
     check_tensor("output", output, ndim=4, floating=True)
-    check_tensor("target", target, ndim=4, floating=True)
-    if output.shape[:3] != target.shape[:3] or target.shape[-1] != 6 \
-            or output.shape[-1] < 6:
-        raise ValueError(f"output (N, S, S, 5 + C) and target (N, S, S, 6) do not fit: "
-                         f"{tuple(output.shape)} and {tuple(target.shape)}")
+    _check_grid_target(target, output)
     box_weight = check_float("box_weight", box_weight, minimum=0.0)
     n = len(output)
     obj = target[..., 0]
@@ -330,6 +354,21 @@ def detection_loss(output: torch.Tensor, target: torch.Tensor, *,
     loss_cls = F.cross_entropy(output[..., 5:][occupied], target[..., 5][occupied].long(),
                                reduction="sum")
     return (loss_obj + box_weight * loss_box + loss_cls) / n
+
+
+def _check_grid_target(target: torch.Tensor, output: torch.Tensor) -> None:
+    """An :func:`encode_grid` target that fits ``output``, with valid fields."""
+    check_tensor("target", target, ndim=4, floating=True, finite=True)
+    if output.shape[:3] != target.shape[:3] or target.shape[-1] != 6 \
+            or output.shape[-1] < 6:
+        raise ValueError(f"output (N, S, S, 5 + C) and target (N, S, S, 6) do not fit: "
+                         f"{tuple(output.shape)} and {tuple(target.shape)}")
+    obj, cls = target[..., 0], target[..., 5][target[..., 0] > 0.5]
+    if not bool(((obj == 0) | (obj == 1)).all()):
+        raise ValueError("target's objectness (field 0) must be 0 or 1")
+    if not bool(((cls == cls.round()) & (cls >= 0) & (cls < output.shape[-1] - 5)).all()):
+        raise ValueError(f"target's classes (field 5) must be class indices in "
+                         f"0..{output.shape[-1] - 6} for this output")
 
 
 @torch.no_grad()
@@ -343,7 +382,7 @@ def decode_predictions(output: torch.Tensor, *, image_size: int,
     :func:`nms` with ``iou_threshold`` removes duplicates (``None`` skips it).
     Chapter: *Detection and segmentation*.
     """
-    check_tensor("output", output, ndim=4, floating=True)
+    check_tensor("output", output, ndim=4, floating=True, finite=True)
     if output.shape[1] != output.shape[2] or output.shape[-1] < 6:
         raise ValueError(f"output must have shape (N, S, S, 5 + C), got "
                          f"{tuple(output.shape)}")
@@ -382,13 +421,8 @@ def draw_boxes(ax, boxes: torch.Tensor, classes: torch.Tensor | None = None,
     """
     from matplotlib.patches import Rectangle
 
-    _check_boxes("boxes", boxes)
-    if classes is not None and len(classes) != len(boxes):
-        raise ValueError(f"classes must have one entry per box: {len(classes)} for "
-                         f"{len(boxes)} boxes")
-    if scores is not None and len(scores) != len(boxes):
-        raise ValueError(f"scores must have one entry per box: {len(scores)} for "
-                         f"{len(boxes)} boxes")
+    classes, scores = _check_drawing(ax, boxes, classes, scores, class_names, class_colors,
+                                     color, linestyle, linewidth, fontsize)
     for k, (x0, y0, x1, y1) in enumerate(boxes.tolist()):
         c = int(classes[k]) if classes is not None else None
         edge = class_colors[c] if class_colors is not None and c is not None else color
@@ -405,3 +439,45 @@ def draw_boxes(ax, boxes: torch.Tensor, classes: torch.Tensor | None = None,
                     va="bottom", ha="left", clip_on=True,
                     bbox=dict(facecolor=edge, edgecolor="none", pad=0.8, alpha=0.9))
     return ax
+
+
+def _numbers(name: str, value) -> torch.Tensor:
+    """A tensor, array or list of numbers as a 1-d tensor."""
+    if not isinstance(value, (torch.Tensor, np.ndarray, list, tuple)):
+        raise TypeError(f"{name} must be a tensor or a list of numbers, got "
+                        f"{type(value).__name__}")
+    try:
+        return check_tensor(name, torch.as_tensor(value), ndim=1)
+    except (TypeError, RuntimeError) as err:
+        raise TypeError(f"{name} must hold numbers: {err}") from None
+
+
+def _check_drawing(ax, boxes, classes, scores, class_names, class_colors, color, linestyle,
+                   linewidth, fontsize):
+    """The arguments of :func:`draw_boxes`; returns classes and scores as tensors."""
+    from matplotlib.colors import is_color_like
+    from matplotlib.lines import lineStyles
+
+    if not callable(getattr(ax, "add_patch", None)):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    _check_boxes("boxes", boxes)
+    if classes is not None:
+        classes = check_labels("classes", _numbers("classes", classes))
+        for name, table in (("class_names", class_names), ("class_colors", class_colors)):
+            if table is not None and len(classes) and int(classes.max()) >= len(
+                    check_sequence(name, table)):
+                raise ValueError(f"{name} must have an entry for every class in classes, "
+                                 f"up to {int(classes.max())}")
+    if scores is not None:
+        scores = _numbers("scores", scores)
+    for name, values in (("classes", classes), ("scores", scores)):
+        if values is not None and len(values) != len(boxes):
+            raise ValueError(f"{name} must have one entry per box: {len(values)} for "
+                             f"{len(boxes)} boxes")
+    for name, colors in (("color", [color]), ("class_colors", class_colors or [])):
+        if not all(is_color_like(c) for c in colors):
+            raise ValueError(f"{name} must be matplotlib colours, got {colors!r}")
+    check_choice("linestyle", linestyle, [*lineStyles, "solid", "dashed", "dashdot", "dotted"])
+    check_float("linewidth", linewidth, minimum=0.0)
+    check_float("fontsize", fontsize, minimum=0.0, strict_min=True)
+    return classes, scores

@@ -17,7 +17,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from .._args import check_float, check_int, check_tensor
+from .._args import (check_float, check_int, check_same_length, check_sequence,
+                     check_shape, check_tensor)
 from ..data import load_digits
 from ..runtime import seed_everything
 from ..train import History, accuracy, evaluate, fit
@@ -37,6 +38,7 @@ class LeNet(nn.Module):
                  hidden: tuple[int, int] = (120, 84), classes: int = 10,
                  dropout: float = 0.3):
         super().__init__()
+        channels, hidden = check_sequence("channels", channels), check_sequence("hidden", hidden)
         if len(channels) != 2 or len(hidden) != 2:
             raise ValueError(f"channels and hidden must be pairs, got "
                              f"{channels!r} and {hidden!r}")
@@ -61,9 +63,7 @@ class LeNet(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim != 4 or x.shape[1:] != (1, 8, 8):
-            raise ValueError(f"x must be digits of shape (N, 1, 8, 8), got "
-                             f"{tuple(x.shape)}")
+        check_shape("x", x, ("N", 1, 8, 8), dtype=self.features[1].weight.dtype)  # digits
         return self.classifier(self.features(x))
 
 
@@ -77,7 +77,7 @@ def random_affine(x: torch.Tensor, generator: torch.Generator, *,
     (+-``shift`` pixels along each axis), drawn from ``generator``; pixels
     that come from outside the image are 0. Chapter: *LeNet*.
     """
-    check_tensor("x", x, ndim=4, floating=True)
+    check_tensor("x", x, ndim=4, floating=True, nonempty=True)
     if not isinstance(generator, torch.Generator):
         raise TypeError(f"generator must be a torch.Generator, got "
                         f"{type(generator).__name__}")
@@ -113,12 +113,12 @@ def augmented_loader(X: torch.Tensor, y: torch.Tensor, *, batch_size: int = 64,
     transformations are seeded, so an epoch-by-epoch rerun is identical.
     Chapter: *LeNet*.
     """
-    check_tensor("X", X, ndim=4, floating=True)
-    if len(X) != len(y):
-        raise ValueError(f"X and y must have the same length, got {len(X)} "
-                         f"and {len(y)}")
+    check_tensor("X", X, ndim=4, floating=True, nonempty=True)
+    check_tensor("y", y)
+    check_same_length("X", X, "y", y)
     batch_size = check_int("batch_size", batch_size, minimum=1)
     seed = check_int("seed", seed, minimum=0)
+    random_affine(X[:1], torch.Generator(), **augment)  # check augment now, not later
     generator = torch.Generator().manual_seed(seed + 1)
 
     def collate(batch):

@@ -17,12 +17,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._args import check_float, check_int, check_tensor
+from .._args import (check_binary, check_bool, check_float, check_int, check_same_length,
+                     check_shape, check_tensor)
 
 
-def _check_embeddings(name: str, z: torch.Tensor) -> torch.Tensor:
-    check_tensor(name, z, ndim=2, floating=True)
-    return z
+def _check_embeddings(name: str, z: torch.Tensor, finite: bool = False) -> torch.Tensor:
+    return check_tensor(name, z, ndim=2, floating=True, finite=finite)
+
+
+def _check_ids(name: str, labels: torch.Tensor) -> torch.Tensor:
+    """Class ids, compared for equality only: integers of any value."""
+    return check_tensor(name, labels, ndim=1, integer=True)
 
 
 def _check_same_batch(**tensors: torch.Tensor) -> None:
@@ -42,6 +47,7 @@ def pairwise_distances(x: torch.Tensor, y: torch.Tensor | None = None, *,
     """
     _check_embeddings("x", x)
     y = x if y is None else _check_embeddings("y", y)
+    squared = check_bool("squared", squared)
     if x.shape[1] != y.shape[1]:
         raise ValueError(f"x and y must have the same embedding size, got {x.shape[1]} "
                          f"and {y.shape[1]}")
@@ -52,8 +58,9 @@ def pairwise_distances(x: torch.Tensor, y: torch.Tensor | None = None, *,
         return d2
     # sqrt has an infinite slope at 0 (every diagonal entry): take it only where
     # d2 > 0, so that coinciding points get distance 0 and gradient 0, not NaN.
-    positive = d2 > 0
-    return torch.where(positive, torch.where(positive, d2, 1.0).sqrt(), 0.0)
+    # (Testing d2 <= 0 rather than d2 > 0 lets a NaN through as NaN.)
+    zero = d2 <= 0
+    return torch.where(zero, 0.0, torch.where(zero, 1.0, d2).sqrt())
 
 
 def contrastive_loss(z1: torch.Tensor, z2: torch.Tensor, same: torch.Tensor,
@@ -67,7 +74,7 @@ def contrastive_loss(z1: torch.Tensor, z2: torch.Tensor, same: torch.Tensor,
     """
     _check_embeddings("z1", z1)
     _check_embeddings("z2", z2)
-    check_tensor("same", same, ndim=1)
+    check_binary("same", same)
     _check_same_batch(z1=z1, z2=z2, same=same)
     if z1.shape[1] != z2.shape[1]:
         raise ValueError(f"z1 and z2 must have the same embedding size, got "
@@ -96,7 +103,7 @@ def triplet_loss(anchor: torch.Tensor, positive: torch.Tensor, negative: torch.T
                          f"{tuple(anchor.shape)}, {tuple(positive.shape)} and "
                          f"{tuple(negative.shape)}")
     margin = check_float("margin", margin, minimum=0.0)
-    eps = check_float("eps", eps, minimum=0.0)
+    eps, squared = check_float("eps", eps, minimum=0.0), check_bool("squared", squared)
     d_ap = torch.linalg.vector_norm(anchor - positive + eps, dim=1)
     d_an = torch.linalg.vector_norm(anchor - negative + eps, dim=1)
     if squared:
@@ -113,8 +120,8 @@ def batch_hard_mining(embeddings: torch.Tensor,
     without any positive or any negative in the batch gets index -1 there.
     Chapter: *Siamese networks and metric learning*.
     """
-    _check_embeddings("embeddings", embeddings)
-    check_tensor("labels", labels, ndim=1)
+    _check_embeddings("embeddings", embeddings, finite=True)
+    _check_ids("labels", labels)
     _check_same_batch(embeddings=embeddings, labels=labels)
     with torch.no_grad():  # the choice of triplets is not differentiated
         d = pairwise_distances(embeddings)
@@ -155,7 +162,7 @@ def sample_pairs(labels: torch.Tensor, n_pairs: int, *,
     example with itself. ``n_pairs`` must be even. Chapter: *Siamese networks
     and metric learning*.
     """
-    check_tensor("labels", labels, ndim=1)
+    _check_ids("labels", labels)
     n_pairs = check_int("n_pairs", n_pairs, minimum=2)
     if n_pairs % 2:
         raise ValueError(f"n_pairs must be even (half matching, half not), got {n_pairs}")
@@ -203,7 +210,7 @@ class EmbeddingNet(nn.Module):
         embedding_dim = check_int("embedding_dim", embedding_dim, minimum=1)
         width = check_int("width", width, minimum=1)
         in_channels = check_int("in_channels", in_channels, minimum=1)
-        self.normalize = bool(normalize)
+        self.normalize = check_bool("normalize", normalize)
         self.features = nn.Sequential(
             nn.Conv2d(in_channels, width, 3, padding=1), nn.ReLU(),
             nn.Conv2d(width, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
@@ -213,12 +220,17 @@ class EmbeddingNet(nn.Module):
                                   nn.Linear(64, embedding_dim))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        z = self.head(self.features(x))
+        z = self.head(self.features(self._check_images(x)))
         return F.normalize(z, dim=1) if self.normalize else z
 
     def represent(self, x: torch.Tensor) -> torch.Tensor:
         """The representation before the projection head, scaled to unit length."""
-        return F.normalize(self.features(x), dim=1)
+        return F.normalize(self.features(self._check_images(x)), dim=1)
+
+    def _check_images(self, x: torch.Tensor) -> torch.Tensor:
+        first = self.features[0]  # the first convolution
+        return check_shape("x", x, ("N", first.in_channels, "H", "W"),
+                           dtype=first.weight.dtype)
 
 
 class SiameseNet(nn.Module):
@@ -237,7 +249,7 @@ class SiameseNet(nn.Module):
         self.embedding = embedding
 
     def forward(self, pairs: torch.Tensor) -> torch.Tensor:
-        check_tensor("pairs", pairs, floating=True)
+        check_tensor("pairs", pairs, floating=True, nonempty=True)
         if pairs.ndim < 3 or pairs.shape[1] != 2:
             raise ValueError(f"pairs must have shape (P, 2, ...), got {tuple(pairs.shape)}")
         p = len(pairs)
@@ -255,6 +267,7 @@ def pair_contrastive_loss(out: torch.Tensor, same: torch.Tensor,
     check_tensor("out", out, ndim=3, floating=True)
     if out.shape[1] != 2:
         raise ValueError(f"out must have shape (P, 2, D), got {tuple(out.shape)}")
+    check_same_length("out", out, "same", check_tensor("same", same))
     return contrastive_loss(out[:, 0], out[:, 1], same, margin)
 
 
@@ -264,8 +277,8 @@ def verification_accuracy(distances: torch.Tensor, same: torch.Tensor,
 
     Chapter: *Siamese networks and metric learning*.
     """
-    check_tensor("distances", distances, ndim=1, floating=True)
-    check_tensor("same", same, ndim=1)
+    check_tensor("distances", distances, ndim=1, floating=True, finite=True)
+    check_binary("same", same)
     _check_same_batch(distances=distances, same=same)
     threshold = check_float("threshold", threshold)
     return float(((distances < threshold) == same.bool()).double().mean())
@@ -277,8 +290,8 @@ def best_threshold(distances: torch.Tensor, same: torch.Tensor) -> float:
     Candidates are the midpoints between consecutive sorted distances. Choose it
     on pairs you will not report on. Chapter: *Siamese networks and metric learning*.
     """
-    check_tensor("distances", distances, ndim=1, floating=True)
-    check_tensor("same", same, ndim=1)
+    check_tensor("distances", distances, ndim=1, floating=True, finite=True)
+    check_binary("same", same)
     _check_same_batch(distances=distances, same=same)
     if len(distances) == 0:
         raise ValueError("distances must not be empty")
@@ -302,8 +315,8 @@ def one_shot_accuracy(embeddings: torch.Tensor, labels: torch.Tensor, *, n_way: 
     support embedding. Pass raw pixels flattened as ``embeddings`` for the
     pixel baseline. Chapter: *Siamese networks and metric learning*.
     """
-    _check_embeddings("embeddings", embeddings)
-    check_tensor("labels", labels, ndim=1)
+    _check_embeddings("embeddings", embeddings, finite=True)
+    _check_ids("labels", labels)
     _check_same_batch(embeddings=embeddings, labels=labels)
     classes = torch.unique(labels)
     n_way = check_int("n_way", n_way, minimum=2, maximum=len(classes))

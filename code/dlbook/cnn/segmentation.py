@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .._args import check_int, check_tensor
+from .._args import check_int, check_labels, check_same_shape, check_shape, check_tensor
 
 
 def _conv_block(c_in: int, c_out: int, convs: int) -> nn.Sequential:
@@ -30,7 +30,8 @@ class UNet(nn.Module):
     followed by batch normalisation and a ReLU. Channels double at every stage
     down and halve at every stage up. The output
     is ``(N, num_classes, H, W)`` class logits for every pixel, for any input size:
-    where a size is odd, the upsampled map is padded to match its skip connection.
+    the input is padded with zeros to a multiple of ``2 ** depth``, so that every
+    pooling halves it exactly, and the output is cropped back.
     Chapter: *Detection and segmentation*.
     """
 
@@ -53,6 +54,11 @@ class UNet(nn.Module):
         self.head = nn.Conv2d(chans[0], self.num_classes, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        first = self.down[0][0]  # the first convolution
+        check_shape("x", x, ("N", first.in_channels, "H", "W"), dtype=first.weight.dtype)
+        h, w = x.shape[-2:]
+        m = 2 ** self.depth
+        x = F.pad(x, (0, -w % m, 0, -h % m))  # up to a multiple of 2 ** depth
         skips = []
         for k, block in enumerate(self.down):
             if k > 0:
@@ -61,28 +67,16 @@ class UNet(nn.Module):
             skips.append(x)
         skips.pop()  # the bottom of the U feeds the first upsampling directly
         for up, merge in zip(self.up, self.merge):
-            skip = skips.pop()
-            x = up(x)
-            dh, dw = skip.shape[-2] - x.shape[-2], skip.shape[-1] - x.shape[-1]
-            x = F.pad(x, (dw // 2, dw - dw // 2, dh // 2, dh - dh // 2))
-            x = merge(torch.cat([skip, x], dim=1))
-        return self.head(x)
+            x = merge(torch.cat([skips.pop(), up(x)], dim=1))
+        return self.head(x)[..., :h, :w]
 
 
 def _check_labels(pred: torch.Tensor, target: torch.Tensor, num_classes: int) -> int:
-    check_tensor("pred", pred)
-    check_tensor("target", target)
+    """Label maps of one shape (take argmax over the class axis of logits first)."""
     num_classes = check_int("num_classes", num_classes, minimum=1)
-    if pred.shape != target.shape:
-        raise ValueError(f"pred and target must have the same shape (class labels per "
-                         f"pixel), got {tuple(pred.shape)} and {tuple(target.shape)}")
-    for name, t in (("pred", pred), ("target", target)):
-        if t.is_floating_point() or t.is_complex():
-            raise TypeError(f"{name} must hold integer class labels, got {t.dtype}; "
-                            "take argmax over the class axis of logits first")
-        if t.numel() and (t.min() < 0 or t.max() >= num_classes):
-            raise ValueError(f"{name} must hold labels in [0, {num_classes - 1}], got "
-                             f"values in [{int(t.min())}, {int(t.max())}]")
+    check_labels("pred", pred, num_classes, ndim=None)
+    check_labels("target", target, num_classes, ndim=None)
+    check_same_shape("pred", pred, "target", target)
     return num_classes
 
 
@@ -122,9 +116,9 @@ def mean_iou(pred: torch.Tensor, target: torch.Tensor, num_classes: int) -> floa
 
 def pixel_accuracy(pred: torch.Tensor, target: torch.Tensor) -> float:
     """Fraction of pixels whose predicted label is right. Chapter: *Detection and segmentation*."""
-    check_tensor("pred", pred)
-    check_tensor("target", target)
-    if pred.shape != target.shape:
-        raise ValueError(f"pred and target must have the same shape, got "
-                         f"{tuple(pred.shape)} and {tuple(target.shape)}")
+    check_labels("pred", pred, ndim=None)
+    check_labels("target", target, ndim=None)
+    check_same_shape("pred", pred, "target", target)
+    if pred.numel() == 0:
+        raise ValueError("pred and target must not be empty")
     return float((pred == target).double().mean())

@@ -15,7 +15,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .._args import check_int
+from .._args import check_int, check_shape, check_tensor
 from .architectures import conv_bn_relu
 
 
@@ -45,6 +45,11 @@ class ConvTrunk(nn.Sequential):
         layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten()]
         super().__init__(*layers)
         self.out_features = c
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        first = self[0]  # the first convolution
+        check_shape("x", x, ("N", first.in_channels, "H", "W"), dtype=first.weight.dtype)
+        return super().forward(x)
 
 
 def freeze(module: nn.Module) -> nn.Module:
@@ -85,12 +90,13 @@ class MultiTaskNet(nn.Module):
         self.heads = nn.ModuleList(nn.Linear(feature_dim, d) for d in self.out_dims)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        features = self.trunk(x)
+        features = self.trunk(check_tensor("x", x))
+        check_shape("trunk(x)", features, (len(x), self.heads[0].in_features))
         return torch.cat([head(features) for head in self.heads], dim=1)
 
     def split(self, out: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Cut the concatenated output into one tensor per task."""
-        if out.ndim != 2 or out.shape[1] != sum(self.out_dims):
+        if check_tensor("out", out).ndim != 2 or out.shape[1] != sum(self.out_dims):
             raise ValueError(f"out must have shape (N, {sum(self.out_dims)}), got "
                              f"{tuple(out.shape)}")
         return tuple(out.split(self.out_dims, dim=1))

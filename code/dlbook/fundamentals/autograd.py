@@ -21,7 +21,7 @@ import random
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from .._args import check_choice, check_float, check_int
+from .._args import check_bool, check_choice, check_float, check_int, check_sequence
 
 
 def _noop(grad: float) -> None:
@@ -36,6 +36,8 @@ def _lift(other: object, name: str = "other") -> "Value":
                                      not isinstance(other, numbers.Real)):
         raise TypeError(f"{name} must be a Value or a real number, got "
                         f"{type(other).__name__}")
+    if other != other:
+        raise ValueError(f"{name} must not be NaN")
     return Value(float(other))
 
 
@@ -65,7 +67,7 @@ class Value:
         if data != data:
             raise ValueError("data must not be NaN")
         if type(children) is not tuple:
-            children = tuple(children)
+            children = tuple(check_sequence("children", children, nonempty=False))
         for child in children:
             if not isinstance(child, Value):
                 raise TypeError("children must be Values, got "
@@ -315,6 +317,22 @@ class Value:
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "linear")
 
 
+def _check_rng(rng: random.Random | None) -> random.Random:
+    if rng is None:
+        return random.Random(0)
+    if not isinstance(rng, random.Random):
+        raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
+    return rng
+
+
+def _check_inputs(x: Sequence[Value | float], n: int) -> list[Value]:
+    """The inputs of a unit as Values, after checking there are ``n`` of them."""
+    x = check_sequence("x", x, nonempty=False)
+    if len(x) != n:
+        raise ValueError(f"x must have {n} entries, got {len(x)}")
+    return [_lift(xi, "x") for xi in x]
+
+
 class Neuron:
     """One unit, ``activation(w . x + b)``, with ``nin`` weights and a bias.
 
@@ -326,16 +344,14 @@ class Neuron:
                  rng: random.Random | None = None):
         nin = check_int("nin", nin, minimum=1)
         self.activation = check_choice("activation", activation, ACTIVATIONS)
-        rng = rng if rng is not None else random.Random(0)
+        rng = _check_rng(rng)
         bound = 1.0 / math.sqrt(nin)
         self.w = [Value(rng.uniform(-bound, bound), label=f"w{i}")
                   for i in range(nin)]
         self.b = Value(rng.uniform(-bound, bound), label="b")
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
-        if len(x) != len(self.w):
-            raise ValueError(f"x must have {len(self.w)} entries, got "
-                             f"{len(x)}")
+        x = _check_inputs(x, len(self.w))
         z = self.b
         for wi, xi in zip(self.w, x):
             z = z + wi * xi
@@ -359,7 +375,7 @@ class Layer:
     def __init__(self, nin: int, nout: int, *, activation: str = "tanh",
                  rng: random.Random | None = None):
         nout = check_int("nout", nout, minimum=1)
-        rng = rng if rng is not None else random.Random(0)
+        rng = _check_rng(rng)
         self.neurons = [Neuron(nin, activation=activation, rng=rng)
                         for _ in range(nout)]
 
@@ -428,7 +444,7 @@ def numerical_gradient(fn: Callable[..., Value | float],
     """
     if not callable(fn):
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
-    xs = [check_float("inputs", x) for x in inputs]
+    xs = [check_float("inputs", x) for x in check_sequence("inputs", inputs)]
     eps = check_float("eps", eps, minimum=0.0, strict_min=True)
 
     def f(values: list[float]) -> float:
@@ -469,7 +485,7 @@ def gradient_check(fn: Callable[..., Value], inputs: Sequence[float], *,
         raise TypeError(f"fn must be callable, got {type(fn).__name__}")
     tolerance = check_float("tolerance", tolerance, minimum=0.0,
                             strict_min=True)
-    leaves = [Value(check_float("inputs", x)) for x in inputs]
+    leaves = [Value(check_float("inputs", x)) for x in check_sequence("inputs", inputs)]
     out = fn(*leaves)
     if not isinstance(out, Value):
         raise TypeError(f"fn must return a Value, got {type(out).__name__}")
@@ -498,6 +514,7 @@ def draw_graph(root: Value, *, ax=None, show_grad: bool = True,
 
     if not isinstance(root, Value):
         raise TypeError(f"root must be a Value, got {type(root).__name__}")
+    show_grad = check_bool("show_grad", show_grad)
     max_nodes = check_int("max_nodes", max_nodes, minimum=1)
     digits = check_int("digits", digits, minimum=1, maximum=10)
     order = root.topological_order()

@@ -16,8 +16,8 @@ from .._args import (check_choice, check_float, check_int, check_same_length,
 
 
 def _check_xy(X: torch.Tensor, y: torch.Tensor) -> None:
-    check_tensor("X", X, ndim=2, floating=True)
-    check_tensor("y", y, ndim=1, floating=True)
+    check_tensor("X", X, ndim=2, floating=True, finite=True)
+    check_tensor("y", y, ndim=1, floating=True, finite=True)
     check_same_length("X", X, "y", y)
     if len(y) == 0:
         raise ValueError("X and y must hold at least one example, got 0")
@@ -26,10 +26,11 @@ def _check_xy(X: torch.Tensor, y: torch.Tensor) -> None:
             f"X and y must have the same dtype, got {X.dtype} and {y.dtype}")
 
 
-def _check_params(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> None:
-    check_tensor("w", w, ndim=1, floating=True)
+def _check_params(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor,
+                  w_name: str = "w") -> None:
+    check_tensor(w_name, w, ndim=1, floating=True)
     if w.shape[0] != X.shape[1]:
-        raise ValueError(f"w must have shape ({X.shape[1]},) to match X's "
+        raise ValueError(f"{w_name} must have shape ({X.shape[1]},) to match X's "
                          f"{X.shape[1]} columns, got {tuple(w.shape)}")
     check_tensor("b", b, ndim=0, floating=True)
 
@@ -126,9 +127,10 @@ def gradient_descent(X: torch.Tensor, y: torch.Tensor, *, lr: float,
     steps = check_int("steps", steps, minimum=0)
     b0 = check_float("b0", b0)
     X, y = X.detach(), y.detach()
+    if w0 is not None:
+        _check_params(X, w0, X.new_tensor(b0), "w0")
     w = X.new_zeros(X.shape[1]) if w0 is None else w0.detach().clone()
     b = X.new_tensor(b0)
-    _check_params(X, w, b)
     if w.dtype != X.dtype:
         raise TypeError(f"w0 must have X's dtype {X.dtype}, got {w.dtype}")
     path = X.new_empty(steps + 1, X.shape[1] + 1)

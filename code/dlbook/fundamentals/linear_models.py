@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .._args import check_float, check_int
+from .._args import check_float, check_int, check_shape
 from ..data import Splits, load_digits
 from .losses import cross_entropy
 from ..runtime import seed_everything
@@ -32,6 +32,7 @@ class LogisticRegression(nn.Module):
         self.linear = nn.Linear(d, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_shape("x", x, ("N", self.linear.in_features), dtype=self.linear.weight.dtype)
         return self.linear(x).squeeze(-1)
 
 
@@ -49,9 +50,8 @@ class SoftmaxRegression(nn.Module):
         self.linear = nn.Linear(d, k)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim != 2:
-            raise ValueError("x must be (N, in_features), got shape "
-                             f"{tuple(x.shape)}; flatten images first")
+        check_shape("x", x, ("N", self.linear.in_features), dtype=self.linear.weight.dtype,
+                    hint="flatten images first")
         return self.linear(x)
 
 

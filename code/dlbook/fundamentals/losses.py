@@ -11,23 +11,23 @@ from __future__ import annotations
 
 import torch
 
-from .._args import check_int, check_tensor
-
-
-def _check_dim(x: torch.Tensor, dim: int) -> int:
-    dim = check_int("dim", dim)
-    if not -x.ndim <= dim < x.ndim:
-        raise ValueError(f"dim must be in [{-x.ndim}, {x.ndim - 1}] for a "
-                         f"tensor of shape {tuple(x.shape)}, got {dim}")
-    return dim
+from .._args import check_bool, check_int, check_labels, check_tensor
 
 
 def _check_logits(name: str, x: torch.Tensor, dim: int) -> int:
+    """Check the scores and the axis to normalise along; return the axis."""
     check_tensor(name, x, floating=True)
     if x.ndim == 0:
         raise ValueError(f"{name} must have at least one dimension, "
                          "got a scalar")
-    return _check_dim(x, dim)
+    dim = check_int("dim", dim)
+    if not -x.ndim <= dim < x.ndim:
+        raise ValueError(f"dim must be in [{-x.ndim}, {x.ndim - 1}] for {name} "
+                         f"of shape {tuple(x.shape)}, got {dim}")
+    if x.shape[dim] == 0:
+        raise ValueError(f"{name} must have at least one entry along dim {dim}, "
+                         f"got shape {tuple(x.shape)}")
+    return dim
 
 
 def logsumexp(x: torch.Tensor, dim: int = -1,
@@ -40,6 +40,7 @@ def logsumexp(x: torch.Tensor, dim: int = -1,
     Chapter: *Softmax regression*.
     """
     dim = _check_logits("x", x, dim)
+    keepdim = check_bool("keepdim", keepdim)
     m = x.amax(dim=dim, keepdim=True).detach()
     # A row of -inf would give inf - inf; shifting it by 0 keeps log 0 = -inf.
     m = torch.where(torch.isfinite(m), m, torch.zeros_like(m))
@@ -48,12 +49,16 @@ def logsumexp(x: torch.Tensor, dim: int = -1,
 
 
 def log_softmax(logits: torch.Tensor, dim: int = -1) -> torch.Tensor:
-    """Log-probabilities ``logits - logsumexp(logits)`` along ``dim``.
+    """Log-probabilities ``(z - m) - log sum exp(z - m)`` along ``dim``, ``m = max(z)``.
 
-    Chapter: *Softmax regression*.
+    Subtracting the maximum first keeps every number small. Written as
+    ``z - logsumexp(z)`` instead, the result is a difference of two large
+    numbers and loses their digits: in float32, two tied logits of 1e7 would
+    get log-probability 0 rather than -log 2. Chapter: *Softmax regression*.
     """
     dim = _check_logits("logits", logits, dim)
-    return logits - logsumexp(logits, dim=dim, keepdim=True)
+    shifted = logits - logits.amax(dim=dim, keepdim=True).detach()  # z - m <= 0
+    return shifted - torch.log(torch.exp(shifted).sum(dim=dim, keepdim=True))
 
 
 def softmax(logits: torch.Tensor, dim: int = -1) -> torch.Tensor:
@@ -78,22 +83,12 @@ def cross_entropy(logits: torch.Tensor,
     ``torch.nn.functional.cross_entropy(logits, targets)``.
     Chapter: *Softmax regression*.
     """
-    check_tensor("logits", logits, ndim=2, floating=True)
-    check_tensor("targets", targets, ndim=1)
-    if targets.is_floating_point() or targets.dtype == torch.bool:
-        raise TypeError("targets must hold integer class indices, got "
-                        f"{targets.dtype}")
+    check_tensor("logits", logits, ndim=2, floating=True, nonempty=True)
     n, c = logits.shape
-    if n == 0 or c == 0:
-        raise ValueError("logits must have at least one row and one "
-                         f"column, got shape {tuple(logits.shape)}")
+    check_labels("targets", targets, c)
     if len(targets) != n:
         raise ValueError("targets must have one class index per row of "
                          f"logits: {len(targets)} targets for {n} rows")
-    lo, hi = int(targets.min()), int(targets.max())
-    if lo < 0 or hi >= c:
-        raise ValueError(f"targets must lie in 0..{c - 1} for {c} classes, "
-                         f"got values from {lo} to {hi}")
     log_p = log_softmax(logits, dim=1)
     # In each row i, pick the log-probability of the true class targets[i].
     rows = torch.arange(n, device=logits.device)

@@ -17,7 +17,8 @@ from typing import Callable, NamedTuple, Sequence
 import torch
 from torch import nn
 
-from .._args import check_float, check_int, check_tensor
+from .._args import (check_binary, check_bool, check_float, check_int, check_labels, check_shape,
+                     check_tensor)
 from ..data import load_digits
 from ..runtime import seed_everything
 from ..train import History, accuracy, evaluate, fit
@@ -40,7 +41,7 @@ class Perceptron:
         self.b = torch.zeros((), dtype=dtype)
 
     def _check_X(self, X: torch.Tensor) -> torch.Tensor:
-        check_tensor("X", X, ndim=2, floating=True)
+        check_tensor("X", X, ndim=2, floating=True, finite=True)
         if X.shape[1] != len(self.w):
             raise ValueError(f"X must have {len(self.w)} columns, got shape {tuple(X.shape)}")
         return X.to(self.w.dtype)
@@ -62,16 +63,13 @@ class Perceptron:
         change the weights again.
         """
         X = self._check_X(X)
-        check_tensor("y", y, ndim=1)
+        check_binary("y", y)
         if len(y) != len(X):
             raise ValueError(f"y must have one label per row of X: {len(y)} labels "
                              f"for {len(X)} rows")
-        if not bool(((y == 0) | (y == 1)).all()):
-            raise ValueError("y must hold the labels 0 and 1 only")
         epochs = check_int("epochs", epochs, minimum=1)
         lr = check_float("lr", lr, minimum=0.0, strict_min=True)
-        if not isinstance(shuffle, bool):
-            raise TypeError(f"shuffle must be a bool, got {type(shuffle).__name__}")
+        shuffle = check_bool("shuffle", shuffle)
         t = (2 * y - 1).to(self.w.dtype)
         generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
         mistakes = []
@@ -140,6 +138,7 @@ class MLP(nn.Module):
         self.layers = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_shape("x", x, ("N", self.sizes[0]), dtype=self.linears[0].weight.dtype)
         return self.layers(x)
 
     @property
@@ -177,7 +176,7 @@ class ParallelMLP(nn.Module):
             for i in range(len(self.sizes) - 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        check_tensor("x", x, ndim=2, floating=True)
+        check_shape("x", x, ("N", self.sizes[0]), dtype=self.weights[0].dtype)
         h = x.expand(self.n_models, *x.shape)
         last = len(self.weights) - 1
         for i, (W, b) in enumerate(zip(self.weights, self.biases)):
@@ -202,10 +201,11 @@ def parallel_cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tenso
 
     Chapter: *Multilayer perceptrons*.
     """
-    check_tensor("logits", logits, ndim=3, floating=True)
+    check_tensor("logits", logits, ndim=3, floating=True, nonempty=True)
     K, N, C = logits.shape
+    check_labels("y", y, C)
     if y.shape != (N,):
-        raise ValueError(f"y must have shape ({N},), got {tuple(y.shape)}")
+        raise ValueError(f"y must have shape ({N},) to match logits, got {tuple(y.shape)}")
     return nn.functional.cross_entropy(logits.reshape(K * N, C), y.repeat(K),
                                        reduction="sum") / N
 

@@ -69,7 +69,8 @@ def tanh_grad(x: torch.Tensor) -> torch.Tensor:
 def relu(x: torch.Tensor) -> torch.Tensor:
     """The rectified linear unit ``max(x, 0)``. Chapter: *Activations and initialisation*."""
     x = _x(x)
-    return torch.where(x > 0, x, torch.zeros_like(x))
+    # x <= 0 rather than x > 0 selects the zeros, so that a NaN stays NaN.
+    return torch.where(x <= 0, torch.zeros_like(x), x)
 
 
 def relu_grad(x: torch.Tensor) -> torch.Tensor:

@@ -9,6 +9,7 @@ examples a model gets most confidently wrong. Chapter: *Practical training*.
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import math
 from typing import Callable, NamedTuple
@@ -17,8 +18,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .._args import check_float, check_int, check_tensor
-from ..train import make_loader
+from .._args import (check_callable, check_float, check_int, check_labels,
+                     check_same_length, check_sequence, check_tensor)
+from ..fundamentals.losses import cross_entropy
+from ..train import _loader
 
 
 def _check_model(model) -> None:
@@ -34,12 +37,31 @@ def _check_optimizer(optimizer) -> None:
 
 
 def _check_batch(X, y) -> None:
-    check_tensor("X", X)
+    check_tensor("X", X, nonempty=True)
     check_tensor("y", y)
-    if len(X) != len(y):
-        raise ValueError(f"X and y must have the same length, got {len(X)} and {len(y)}")
-    if len(X) == 0:
-        raise ValueError("X must hold at least one example")
+    check_same_length("X", X, "y", y)
+
+
+def _is_cross_entropy(loss_fn: Callable) -> bool:
+    fn = loss_fn.func if isinstance(loss_fn, functools.partial) else loss_fn
+    return fn in (F.cross_entropy, cross_entropy) or isinstance(fn, nn.CrossEntropyLoss)
+
+
+def _check_targets(loss_fn: Callable, out: torch.Tensor, y: torch.Tensor) -> None:
+    """Cross-entropy takes class labels: check them here, not deep inside the loss."""
+    if _is_cross_entropy(loss_fn):
+        check_labels("y", y, out.shape[1] if out.ndim > 1 else None, ndim=None)
+
+
+def _check_model_targets(model: nn.Module, X: torch.Tensor, y: torch.Tensor,
+                         loss_fn: Callable) -> None:
+    """:func:`_check_targets` on the model's output, computed in eval mode, no grad."""
+    if _is_cross_entropy(loss_fn):
+        was_training = model.training
+        with torch.no_grad():
+            out = model.eval()(X)
+        model.train(was_training)
+        _check_targets(loss_fn, out, y)
 
 
 class InitialLoss(NamedTuple):
@@ -69,6 +91,7 @@ def initial_loss_check(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *,
     """
     _check_model(model)
     _check_batch(X, y)
+    check_callable("loss_fn", loss_fn)
     if num_classes is not None:
         num_classes = check_int("num_classes", num_classes, minimum=2)
     # A copy in training mode: the loss the first optimisation step sees, without
@@ -76,6 +99,7 @@ def initial_loss_check(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *,
     probe = copy.deepcopy(model).train()
     with torch.no_grad():
         out = probe(X)
+        _check_targets(loss_fn, out, y)
         measured = float(loss_fn(out, y))
     if num_classes is None:
         if out.ndim != 2:
@@ -106,6 +130,7 @@ def overfit_one_batch(model: nn.Module, X: torch.Tensor, y: torch.Tensor, *,
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     else:
         _check_optimizer(optimizer)
+    _check_model_targets(model, X, y, loss_fn)
     model.train()
     losses = []
     for _ in range(steps):
@@ -151,7 +176,7 @@ def lr_range_test(model: nn.Module, train_data, *, loss_fn: Callable, optimizer,
                             strict_min=True)
     diverge_factor = check_float("diverge_factor", diverge_factor, minimum=1.0,
                                  strict_min=True)
-    loader = make_loader(train_data, batch_size, shuffle=True, seed=seed)
+    loader = _loader(train_data, batch_size, True, seed, "train_data")
     if len(loader) == 0:
         raise ValueError("train_data is empty")
 
@@ -175,6 +200,9 @@ def lr_range_test(model: nn.Module, train_data, *, loss_fn: Callable, optimizer,
             optimizer.step()
             value = loss.item()
             if not math.isfinite(value):
+                if step == 0:
+                    raise ValueError("the loss on the first batch of train_data is not "
+                                     f"finite ({value}): check the data and the model")
                 break
             average = (1 - smoothing) * average + smoothing * value
             smoothed = average / (1 - (1 - smoothing) ** (step + 1))
@@ -196,9 +224,10 @@ def suggest_lr(lrs, losses, *, divide_by: float = 10.0) -> float:
     stability; a step back (a factor of ten is the usual rule) lands where the
     loss was still falling fast. Chapter: *Practical training*.
     """
-    if len(lrs) != len(losses) or len(lrs) == 0:
-        raise ValueError("lrs and losses must be non-empty and of the same length, got "
-                         f"{len(lrs)} and {len(losses)}")
+    lrs = [check_float("lrs", lr, minimum=0.0, strict_min=True)
+           for lr in check_sequence("lrs", lrs)]
+    losses = [check_float("losses", loss) for loss in check_sequence("losses", losses)]
+    check_same_length("lrs", lrs, "losses", losses)
     divide_by = check_float("divide_by", divide_by, minimum=1.0)
     i = min(range(len(losses)), key=losses.__getitem__)
     return float(lrs[i]) / divide_by
@@ -269,11 +298,9 @@ def most_confident_errors(logits: torch.Tensor, y: torch.Tensor, k: int = 10
     Confident mistakes are where to look first: mislabelled data, ambiguous
     examples, or a systematic blind spot. Chapter: *Practical training*.
     """
-    check_tensor("logits", logits, ndim=2, floating=True)
-    check_tensor("y", y, ndim=1)
-    if len(y) != len(logits):
-        raise ValueError(f"logits and y must have the same length, got {len(logits)} "
-                         f"and {len(y)}")
+    check_tensor("logits", logits, ndim=2, floating=True, finite=True)
+    check_labels("y", y, logits.shape[1])
+    check_same_length("logits", logits, "y", y)
     k = check_int("k", k, minimum=1)
     probs = logits.detach().softmax(dim=1)
     confidence, predicted = probs.max(dim=1)

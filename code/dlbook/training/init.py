@@ -14,7 +14,7 @@ import numbers
 
 import torch
 
-from .._args import check_choice, check_float, check_tensor
+from .._args import check_choice, check_float, check_int, check_tensor
 
 LINEAR_LIKE = ("linear", "identity", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
                "conv_transpose2d", "conv_transpose3d", "sigmoid")
@@ -81,6 +81,10 @@ def _gain(gain: float) -> float:
     return check_float("gain", gain, minimum=0.0, strict_min=True)
 
 
+def _slope(a: float) -> float:
+    return check_float("a (the negative slope of a leaky ReLU)", a)
+
+
 def _check_generator(generator: torch.Generator | None) -> None:
     if generator is not None and not isinstance(generator, torch.Generator):
         raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
@@ -91,7 +95,9 @@ def xavier_std(fan_in: int, fan_out: int, gain: float = 1.0) -> float:
 
     Chapter: *Activations and initialisation*.
     """
-    return gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    fan_in = check_int("fan_in", fan_in, minimum=1)
+    fan_out = check_int("fan_out", fan_out, minimum=1)
+    return _gain(gain) * math.sqrt(2.0 / float(fan_in + fan_out))
 
 
 def kaiming_std(fan: int, gain: float = math.sqrt(2.0)) -> float:
@@ -99,7 +105,7 @@ def kaiming_std(fan: int, gain: float = math.sqrt(2.0)) -> float:
 
     Chapter: *Activations and initialisation*.
     """
-    return gain / math.sqrt(fan)
+    return _gain(gain) / math.sqrt(check_int("fan", fan, minimum=1))
 
 
 @torch.no_grad()
@@ -142,7 +148,7 @@ def kaiming_uniform_(tensor: torch.Tensor, a: float = 0.0, mode: str = "fan_in",
     _check_generator(generator)
     _nonempty(tensor)
     fan = _fan(tensor, mode)
-    std = kaiming_std(fan, calculate_gain(nonlinearity, a))
+    std = kaiming_std(fan, calculate_gain(nonlinearity, _slope(a)))
     bound = math.sqrt(3.0) * std
     return tensor.uniform_(-bound, bound, generator=generator)
 
@@ -158,5 +164,5 @@ def kaiming_normal_(tensor: torch.Tensor, a: float = 0.0, mode: str = "fan_in",
     _check_generator(generator)
     _nonempty(tensor)
     fan = _fan(tensor, mode)
-    std = kaiming_std(fan, calculate_gain(nonlinearity, a))
+    std = kaiming_std(fan, calculate_gain(nonlinearity, _slope(a)))
     return tensor.normal_(0.0, std, generator=generator)

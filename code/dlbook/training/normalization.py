@@ -9,12 +9,13 @@ Chapter: *Normalization*.
 
 from __future__ import annotations
 
+import numbers
 from typing import Sequence
 
 import torch
 from torch import nn
 
-from .._args import check_float, check_int
+from .._args import check_bool, check_float, check_int, check_tensor
 
 
 def _check_eps(eps: float) -> float:
@@ -34,9 +35,7 @@ class _BatchNorm(nn.Module):
         if momentum is not None:
             momentum = check_float("momentum", momentum, minimum=0.0, maximum=1.0)
         self.momentum = momentum
-        if not isinstance(affine, bool):
-            raise TypeError(f"affine must be a bool, got {type(affine).__name__}")
-        self.affine = affine
+        self.affine = affine = check_bool("affine", affine)
         if affine:
             # gamma and beta: start as the identity, so that training decides
             # whether to undo the normalisation.
@@ -56,14 +55,16 @@ class _BatchNorm(nn.Module):
         self.num_batches_tracked.zero_()
 
     def _check_input(self, x: torch.Tensor) -> None:
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"input must be a torch.Tensor, got {type(x).__name__}")
-        if x.ndim not in self.input_ranks:
-            ranks = " or ".join(f"{r}D" for r in self.input_ranks)
-            raise ValueError(f"input must be {ranks}, got shape {tuple(x.shape)}")
+        check_tensor("x", x, ndim=self.input_ranks, floating=True)
         if x.shape[1] != self.num_features:
-            raise ValueError(f"input has {x.shape[1]} features (channels) in dimension 1, "
+            raise ValueError(f"x has {x.shape[1]} features (channels) in dimension 1, "
                              f"but num_features is {self.num_features}")
+        if x.dtype != self.running_mean.dtype:
+            raise TypeError(f"x must have the layer's dtype {self.running_mean.dtype}, got "
+                            f"{x.dtype} (convert one of them with .to())")
+        if self.training and x.numel() <= self.num_features:
+            raise ValueError("x must have more than 1 value per channel when training, "
+                             f"got shape {tuple(x.shape)}")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self._check_input(x)
@@ -72,9 +73,6 @@ class _BatchNorm(nn.Module):
         shape = [1, self.num_features] + [1] * (x.ndim - 2)
         if self.training:
             n = x.numel() // self.num_features
-            if n == 1:
-                raise ValueError("Expected more than 1 value per channel when training, "
-                                 f"got input of shape {tuple(x.shape)}")
             # Normalise with the batch's biased variance (divide by n) ...
             var, mean = torch.var_mean(x, dim=dims, correction=0)
             with torch.no_grad():
@@ -135,7 +133,8 @@ class LayerNorm(nn.Module):
     def __init__(self, normalized_shape: int | Sequence[int], eps: float = 1e-5,
                  elementwise_affine: bool = True, bias: bool = True) -> None:
         super().__init__()
-        if isinstance(normalized_shape, int) and not isinstance(normalized_shape, bool):
+        if isinstance(normalized_shape, numbers.Integral) and not isinstance(
+                normalized_shape, bool):
             normalized_shape = (normalized_shape,)
         if not isinstance(normalized_shape, Sequence) or not normalized_shape:
             raise TypeError("normalized_shape must be an int or a non-empty sequence of "
@@ -143,24 +142,17 @@ class LayerNorm(nn.Module):
         self.normalized_shape = tuple(
             check_int("normalized_shape", d, minimum=1) for d in normalized_shape)
         self.eps = _check_eps(eps)
-        if not isinstance(elementwise_affine, bool):
-            raise TypeError("elementwise_affine must be a bool, got "
-                            f"{type(elementwise_affine).__name__}")
-        self.elementwise_affine = elementwise_affine
-        if not isinstance(bias, bool):
-            raise TypeError(f"bias must be a bool, got {type(bias).__name__}")
+        self.elementwise_affine = elementwise_affine = check_bool("elementwise_affine",
+                                                                  elementwise_affine)
+        bias = check_bool("bias", bias)
         self.weight = (nn.Parameter(torch.ones(self.normalized_shape))
                        if elementwise_affine else None)
         self.bias = (nn.Parameter(torch.zeros(self.normalized_shape))
                      if elementwise_affine and bias else None)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor):
-            raise TypeError(f"input must be a torch.Tensor, got {type(x).__name__}")
+        self._check_input(x)
         k = len(self.normalized_shape)
-        if x.ndim < k or tuple(x.shape[-k:]) != self.normalized_shape:
-            raise ValueError(f"input must end in normalized_shape={self.normalized_shape}, "
-                             f"got shape {tuple(x.shape)}")
         dims = tuple(range(x.ndim - k, x.ndim))
         var, mean = torch.var_mean(x, dim=dims, correction=0, keepdim=True)
         x_hat = (x - mean) * torch.rsqrt(var + self.eps)
@@ -169,6 +161,16 @@ class LayerNorm(nn.Module):
         if self.bias is not None:
             x_hat = x_hat + self.bias
         return x_hat
+
+    def _check_input(self, x: torch.Tensor) -> None:
+        check_tensor("x", x, floating=True)
+        k = len(self.normalized_shape)
+        if x.ndim < k or tuple(x.shape[-k:]) != self.normalized_shape:
+            raise ValueError(f"x must end in normalized_shape={self.normalized_shape}, "
+                             f"got shape {tuple(x.shape)}")
+        if self.weight is not None and x.dtype != self.weight.dtype:
+            raise TypeError(f"x must have the layer's dtype {self.weight.dtype}, got "
+                            f"{x.dtype} (convert one of them with .to())")
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "

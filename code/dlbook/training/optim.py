@@ -16,15 +16,29 @@ from typing import Any, Callable, Iterable
 
 import torch
 
-from .._args import check_float, check_int
+from .._args import check_bool, check_callable, check_float, check_int, check_sequence
 
 ParamsT = Iterable[torch.Tensor] | Iterable[dict[str, Any]]
 
 
 def _check_flag(name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
-    return value
+    return check_bool(name, value)
+
+
+def _check_parameter(p: Any, seen: set[int]) -> None:
+    """A parameter: a float leaf tensor that no other group (or entry) holds."""
+    if not isinstance(p, torch.Tensor):
+        raise TypeError(f"params must hold tensors, got {type(p).__name__}")
+    if not p.is_floating_point():
+        raise TypeError(f"params must be floating-point tensors (an integer tensor "
+                        f"cannot take a gradient step), got {p.dtype}")
+    if not p.is_leaf:
+        raise ValueError("params must be leaf tensors (created, not computed from "
+                         "others): a step would change a copy, never the original")
+    if id(p) in seen:
+        raise ValueError("params holds the same tensor twice (in two parameter groups?): "
+                         "it would take two steps per step")
+    seen.add(id(p))
 
 
 def _check_betas(betas: Any) -> tuple[float, float]:
@@ -46,9 +60,9 @@ class Optimizer:
     """
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]):
-        if isinstance(params, torch.Tensor):
-            raise TypeError("params must be an iterable of tensors or of dicts, "
-                            "got a single Tensor (pass model.parameters() or [tensor])")
+        if isinstance(params, torch.Tensor) or not isinstance(params, Iterable):
+            raise TypeError("params must be an iterable of tensors or of dicts, got "
+                            f"{type(params).__name__} (pass model.parameters() or [tensor])")
         params = list(params)
         if not params:
             raise ValueError("params is empty: the optimiser has nothing to update")
@@ -56,6 +70,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[torch.Tensor, dict[str, Any]] = {}
+        seen: set[int] = set()
         for group in groups:
             if not isinstance(group, dict) or "params" not in group:
                 raise TypeError("params must be all tensors or all dicts with a "
@@ -63,9 +78,7 @@ class Optimizer:
             group = {**self.defaults, **group}
             group["params"] = list(group["params"])
             for p in group["params"]:
-                if not isinstance(p, torch.Tensor):
-                    raise TypeError("params must hold tensors, got "
-                                    f"{type(p).__name__}")
+                _check_parameter(p, seen)
             self._check_group(group)
             self.param_groups.append(group)
 
@@ -78,6 +91,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the gradients of the last backward pass (``None`` saves memory)."""
+        set_to_none = check_bool("set_to_none", set_to_none)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -92,6 +106,7 @@ class Optimizer:
         """Update every parameter that has a gradient; returns ``closure()`` if given."""
         loss = None
         if closure is not None:
+            check_callable("closure", closure)
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
@@ -370,7 +385,7 @@ def cosine_factor(progress: float) -> float:
 
     Chapter: *Optimization*.
     """
-    return 0.5 * (1.0 + math.cos(math.pi * progress))
+    return 0.5 * (1.0 + math.cos(math.pi * check_float("progress", progress)))
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -432,9 +447,8 @@ def trajectory(loss_fn: Callable[[torch.Tensor], torch.Tensor], start: Iterable[
         raise TypeError("make_optimizer must be callable, got "
                         f"{type(make_optimizer).__name__}")
     steps = check_int("steps", steps, minimum=0)
-    x = torch.tensor(list(start), dtype=torch.float64).requires_grad_(True)
-    if x.ndim != 1 or len(x) == 0:
-        raise ValueError(f"start must be a non-empty sequence of numbers, got {start!r}")
+    start = [check_float("start", v) for v in check_sequence("start", start)]
+    x = torch.tensor(start, dtype=torch.float64).requires_grad_(True)
     optimizer = make_optimizer([x])
     points = [x.detach().clone()]
     for _ in range(steps):

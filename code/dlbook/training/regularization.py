@@ -12,7 +12,8 @@ from typing import Iterable
 import torch
 from torch import nn
 
-from .._args import check_float, check_tensor
+from .._args import (check_bool, check_float, check_generator, check_tensor,
+                     check_tensor_list)
 
 
 def _check_p(p: float) -> float:
@@ -32,12 +33,8 @@ def dropout(x: torch.Tensor, p: float = 0.5, training: bool = True,
     exactly as ``torch.nn.functional.dropout`` uses it. Chapter: *Regularization*.
     """
     check_tensor("x", x, floating=True)
-    p = _check_p(p)
-    if not isinstance(training, bool):
-        raise TypeError(f"training must be a bool, got {type(training).__name__}")
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"generator must be a torch.Generator, got "
-                        f"{type(generator).__name__}")
+    p, training = _check_p(p), check_bool("training", training)
+    check_generator("generator", generator)
     if not training or p == 0.0:
         return x
     keep = torch.empty_like(x).bernoulli_(1 - p, generator=generator)
@@ -53,10 +50,7 @@ class Dropout(nn.Module):
     def __init__(self, p: float = 0.5, generator: torch.Generator | None = None):
         super().__init__()
         self.p = _check_p(p)
-        if generator is not None and not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator must be a torch.Generator, got "
-                            f"{type(generator).__name__}")
-        self.generator = generator
+        self.generator = check_generator("generator", generator)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return dropout(x, self.p, self.training, self.generator)
@@ -73,11 +67,5 @@ def l2_penalty(params: Iterable[torch.Tensor], weight_decay: float) -> torch.Ten
     Chapter: *Regularization*.
     """
     weight_decay = check_float("weight_decay", weight_decay, minimum=0.0)
-    if isinstance(params, torch.Tensor):
-        params = [params]
-    params = list(params)
-    if not params:
-        raise ValueError("params is empty")
-    for w in params:
-        check_tensor("params", w, floating=True)
+    params = check_tensor_list("params", params, floating=True)
     return 0.5 * weight_decay * sum((w * w).sum() for w in params)
