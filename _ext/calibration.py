@@ -19,7 +19,7 @@ import time
 
 # CPU seconds of ``workload()`` on the reference machine, quiet (``measure()``,
 # as printed by ``python _ext/calibration.py``).
-REFERENCE_SECONDS = 0.60
+REFERENCE_SECONDS = 0.29
 
 
 def workload() -> None:
