@@ -79,12 +79,18 @@ def _wait_ready(driver, timeout=30):
 def _problems(driver) -> tuple[list[str], list[str]]:
     """Console errors and failed requests since the last call."""
     console = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
-    failed = []
+    failed, urls = [], {}
     for entry in driver.get_log("performance"):
         msg = json.loads(entry["message"])["message"]
         params = msg.get("params", {})
-        if msg["method"] == "Network.loadingFailed" and not params.get("canceled"):
-            failed.append(f"{params.get('errorText')} ({params.get('type')})")
+        if msg["method"] == "Network.requestWillBeSent":
+            urls[params["requestId"]] = params["request"]["url"]
+        # a request sent before the last call (the browser's own start-up
+        # navigation, say) is not this page's
+        if (msg["method"] == "Network.loadingFailed" and not params.get("canceled")
+                and params["requestId"] in urls):
+            failed.append(f"{params.get('errorText')} ({params.get('type')}: "
+                          f"{urls[params['requestId']]})")
         elif msg["method"] == "Network.responseReceived":
             response = params["response"]
             if response["status"] >= 400:
