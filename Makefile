@@ -22,7 +22,10 @@ $(VENV)/.requirements: requirements.txt
 	touch $@
 
 # dlbook for the tests and tools, installed (not imported from the source tree).
+# setuptools' build/ folder would carry modules since moved or deleted into the
+# install, so it goes first.
 $(VENV)/.dlbook: $(VENV)/.requirements $(DLBOOK_SOURCES)
+	rm -rf build code/dlbook.egg-info
 	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall .
 	touch $@
 
@@ -35,6 +38,7 @@ export JUPYTER_PATH := $(CURDIR)/$(KERNEL_VENV)/share/jupyter
 $(KERNEL_VENV)/.dlbook: requirements.txt $(DLBOOK_SOURCES)
 	test -x $(KERNEL_VENV)/bin/python || $(PYTHON) -m venv $(KERNEL_VENV)
 	$(KERNEL_VENV)/bin/python -m pip install --quiet -c requirements.txt ipykernel torch
+	rm -rf build code/dlbook.egg-info
 	$(KERNEL_VENV)/bin/python -m pip install --quiet -c requirements.txt --force-reinstall --no-deps .
 	$(KERNEL_VENV)/bin/python -m pip install --quiet -c requirements.txt .
 	$(KERNEL_VENV)/bin/python -m ipykernel install --prefix $(KERNEL_VENV) --name python3 > /dev/null
