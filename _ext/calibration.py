@@ -69,6 +69,11 @@ def measure(repeats: int = 5) -> float:
     """CPU seconds of the workload in this process: the median of ``repeats`` runs."""
     import statistics
 
+    return statistics.median(measure_runs(repeats))
+
+
+def measure_runs(repeats: int) -> list[float]:
+    """CPU seconds of each of ``repeats`` runs of the workload in this process."""
     import torch
 
     torch.set_num_threads(1)
@@ -80,7 +85,7 @@ def measure(repeats: int = 5) -> float:
         start = time.process_time()
         workload()
         runs.append(time.process_time() - start)
-    return statistics.median(runs)
+    return runs
 
 
 if __name__ == "__main__":

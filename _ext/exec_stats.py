@@ -42,6 +42,7 @@ def chapter_costs(app: Sphinx) -> dict[str, dict]:
             "executed": record.created.isoformat(timespec="seconds") if record else None,
             "cpu_seconds": cpu,
             "calibration_seconds": calibration,
+            "calibration_runs": data.get("calibration_runs"),
             "scaled_seconds": (cpu * REFERENCE_SECONDS / calibration
                                if cpu is not None and calibration else None),
         }

@@ -69,21 +69,24 @@ def _execute(notebook, timeout: int) -> dict:
     machine just before and just after, under the same load as the chapter."""
     import statistics
 
-    from calibration import measure
+    from calibration import measure_runs
     from jupyter_cache.executors.utils import single_nb_execution
 
     # the median of three short runs on each side: one run alone is at the mercy of
     # whatever else the machine did in that third of a second
-    before = measure(repeats=3)
+    before = measure_runs(repeats=3)
     cpu = _children_cpu()
     with tempfile.TemporaryDirectory() as cwd:
         result = single_nb_execution(notebook, cwd=cwd, timeout=timeout,
                                      allow_errors=False, meta_override=True)
     # the kernel has exited and been waited for, so its CPU time is counted
     cpu = _children_cpu() - cpu
+    after = measure_runs(repeats=3)
     return {"notebook": result.nb, "error": result.exc_string,
             "execution_seconds": result.time, "cpu_seconds": cpu,
-            "calibration_seconds": statistics.mean([before, measure(repeats=3)])}
+            "calibration_seconds": statistics.mean([statistics.median(before),
+                                                    statistics.median(after)]),
+            "calibration_runs": before + after}
 
 
 def execute_outdated(app: Sphinx, env, docnames: list[str]) -> None:
