@@ -34,21 +34,13 @@ class Perceptron:
     """
 
     def __init__(self, n_features: int, *, dtype: torch.dtype = torch.float32):
-        n_features = check_int("n_features", n_features, minimum=1)
-        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-            raise TypeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
+        n_features = _check_perceptron(n_features, dtype)
         self.w = torch.zeros(n_features, dtype=dtype)
         self.b = torch.zeros((), dtype=dtype)
 
-    def _check_X(self, X: torch.Tensor) -> torch.Tensor:
-        check_tensor("X", X, ndim=2, floating=True, finite=True)
-        if X.shape[1] != len(self.w):
-            raise ValueError(f"X must have {len(self.w)} columns, got shape {tuple(X.shape)}")
-        return X.to(self.w.dtype)
-
     def decision_function(self, X: torch.Tensor) -> torch.Tensor:
         """The score ``X w + b``; its sign is the predicted class."""
-        return self._check_X(X) @ self.w + self.b
+        return _check_inputs(self, X) @ self.w + self.b
 
     def predict(self, X: torch.Tensor) -> torch.Tensor:
         """Class labels 0 or 1 (int64): 1 where the score is positive."""
@@ -62,16 +54,8 @@ class Perceptron:
         epoch without mistakes: the data are then separated and no rule will
         change the weights again.
         """
-        X = self._check_X(X)
-        check_binary("y", y)
-        if len(y) != len(X):
-            raise ValueError(f"y must have one label per row of X: {len(y)} labels "
-                             f"for {len(X)} rows")
-        epochs = check_int("epochs", epochs, minimum=1)
-        lr = check_float("lr", lr, minimum=0.0, strict_min=True)
-        shuffle = check_bool("shuffle", shuffle)
-        t = (2 * y - 1).to(self.w.dtype)
-        generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
+        X, epochs, lr, shuffle, generator = _check_fit(self, X, y, epochs, lr, shuffle, seed)
+        t = (2 * y - 1).to(self.w.dtype)          # labels 0/1 -> -1/+1
         mistakes = []
         for _ in range(epochs):
             order = torch.randperm(len(X), generator=generator) if shuffle else \
@@ -86,6 +70,38 @@ class Perceptron:
             if count == 0:
                 break
         return mistakes
+
+
+def _check_perceptron(n_features: int, dtype: torch.dtype) -> int:
+    """Check ``Perceptron``'s arguments; return ``n_features`` as an int."""
+    n_features = check_int("n_features", n_features, minimum=1)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating torch.dtype, got {dtype!r}")
+    return n_features
+
+
+def _check_inputs(perceptron: Perceptron, X: torch.Tensor) -> torch.Tensor:
+    """Check ``X`` has one column per weight; return it in the weights' dtype."""
+    check_tensor("X", X, ndim=2, floating=True, finite=True)
+    if X.shape[1] != len(perceptron.w):
+        raise ValueError(f"X must have {len(perceptron.w)} columns, got shape "
+                         f"{tuple(X.shape)}")
+    return X.to(perceptron.w.dtype)
+
+
+def _check_fit(perceptron: Perceptron, X: torch.Tensor, y: torch.Tensor, epochs: int,
+               lr: float, shuffle: bool, seed: int):
+    """Check ``Perceptron.fit``'s arguments; return them converted, with a generator."""
+    X = _check_inputs(perceptron, X)
+    check_binary("y", y)
+    if len(y) != len(X):
+        raise ValueError(f"y must have one label per row of X: {len(y)} labels "
+                         f"for {len(X)} rows")
+    epochs = check_int("epochs", epochs, minimum=1)
+    lr = check_float("lr", lr, minimum=0.0, strict_min=True)
+    shuffle = check_bool("shuffle", shuffle)
+    generator = torch.Generator().manual_seed(check_int("seed", seed, minimum=0))
+    return X, epochs, lr, shuffle, generator
 
 
 ACTIVATION_MODULES: dict[str, Callable[[], nn.Module]] = {
