@@ -157,6 +157,14 @@ EXAMPLES = {
     "dlbook.fundamentals.mlp.train_digits_mlp": Example(
         dict(seed=0, epochs=1, device="cpu", verbose=False),
         accept={"device": {"type:None": "None picks a GPU when there is one"}}),
+    # --- backpropagation in matrix form ---------------------------------------
+    "dlbook.fundamentals.matrix_backprop.linear_backward": Example(
+        dict(dY=torch.randn(4, 2), X=torch.randn(4, 3), W=torch.randn(2, 3)),
+        accept=merge(propagates("dY", "X", "W"),
+                     {"dY": {"empty": NO_ROWS}, "X": {"empty": NO_ROWS}})),
+    "dlbook.fundamentals.matrix_backprop.softmax_cross_entropy_backward": Example(
+        dict(Z=torch.randn(3, 4), y=torch.tensor([0, 3, 1])),
+        accept=propagates("Z")),
 }
 
 EXAMPLES.update(checks_in(*(f"dlbook.checks.{chapter}" for chapter in (
