@@ -148,14 +148,16 @@ EXAMPLES = {
         dict(sizes=[3, 4, 2], activation="tanh", dropout=0.1),
         methods={"forward": _rows(3)}),
     "dlbook.fundamentals.mlp.ParallelMLP": Example(
-        dict(n_models=2, sizes=[3, 4, 2], activation="relu"),
+        dict(n_models=2, sizes=[3, 4, 2], activation="relu", dropout=[0.0, 0.2]),
         methods={"forward": _rows(3), "member": Example(dict(k=1))}),
     "dlbook.fundamentals.mlp.parallel_cross_entropy": Example(
-        dict(logits=torch.randn(2, 5, 3), y=torch.tensor([0, 1, 2, 0, 1])),
+        dict(logits=torch.randn(2, 5, 3), y=torch.tensor([0, 1, 2, 0, 1]),
+             label_smoothing=0.1),
         accept=propagates("logits")),
     "dlbook.fundamentals.mlp.DigitsMLP": Example(record=RECORD),
     "dlbook.fundamentals.mlp.train_digits_mlp": Example(
-        dict(seed=0, epochs=1, device="cpu", verbose=False),
+        dict(seed=0, dropout=0.1, label_smoothing=0.1, epochs=1, device="cpu",
+             verbose=False),
         accept={"device": {"type:None": "None picks a GPU when there is one"}}),
     # --- backpropagation in matrix form ---------------------------------------
     "dlbook.fundamentals.matrix_backprop.linear_backward": Example(
