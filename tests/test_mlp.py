@@ -122,7 +122,38 @@ def test_parallel_mlp_members_are_ordinary_mlps():
     torch.testing.assert_close(models.biases[1].grad[1, 0], member.linears[1].bias.grad)
 
 
+def test_parallel_mlp_dropout_and_smoothing_per_model():
+    torch.manual_seed(0)
+    models = ParallelMLP(3, [2, 6, 4], dropout=[0.0, 0.5, 0.2])
+    rates = [next((layer.p for layer in m.layers if isinstance(layer, nn.Dropout)), 0.0)
+             for m in map(models.member, range(3))]
+    assert rates == [0.0, 0.5, 0.2]
+    x, y = torch.randn(50, 2), torch.randint(0, 4, (50,))
+    models.eval()                                  # no dropout in eval mode
+    out = models(x)
+    for k in range(3):
+        torch.testing.assert_close(models.member(k).eval()(x), out[k])
+    models.train()                                 # model 0 has rate 0: no mask
+    dropped = models(x)
+    torch.testing.assert_close(dropped[0], out[0])
+    assert not torch.allclose(dropped[1], out[1])
+    eps = [0.0, 0.1, 0.3]
+    want = sum(nn.functional.cross_entropy(out[k], y, label_smoothing=e)
+               for k, e in enumerate(eps))
+    torch.testing.assert_close(parallel_cross_entropy(out, y, label_smoothing=eps), want)
+    torch.testing.assert_close(parallel_cross_entropy(out, y, label_smoothing=0.1),
+                               sum(nn.functional.cross_entropy(out[k], y, label_smoothing=0.1)
+                                   for k in range(3)))
+
+
 def test_parallel_mlp_bad_inputs():
+    with pytest.raises(ValueError, match="dropout"):
+        ParallelMLP(2, [2, 3, 2], dropout=[0.1])
+    with pytest.raises(ValueError, match="dropout"):
+        ParallelMLP(2, [2, 3, 2], dropout=1.0)
+    with pytest.raises(TypeError, match="label_smoothing"):
+        parallel_cross_entropy(torch.zeros(2, 5, 3), torch.zeros(5, dtype=torch.long),
+                               label_smoothing="0.1")
     with pytest.raises(ValueError, match="n_models"):
         ParallelMLP(0, [2, 3])
     with pytest.raises(ValueError, match="sizes"):
@@ -135,11 +166,18 @@ def test_parallel_mlp_bad_inputs():
         parallel_cross_entropy(torch.zeros(2, 5, 3), torch.zeros(4, dtype=torch.long))
 
 
-def test_digits_mlp_reaches_97_percent_on_the_test_split():
+def test_digits_mlp_reaches_98_percent_on_the_validation_split():
+    # The recipe was chosen on the validation split; the test split is the
+    # chapter's to report, once, and is not what the recipe is held to.
     result = train_digits_mlp(seed=0)
-    assert result.test_accuracy >= 0.97
-    assert len(result.history) >= 1
+    assert result.val_accuracy >= 0.98
+    assert 0.0 <= result.test_accuracy <= 1.0
+    assert len(result.history) == 40
     with pytest.raises(ValueError, match="seed"):
         train_digits_mlp(seed=-1)
     with pytest.raises(TypeError, match="epochs"):
         train_digits_mlp(epochs=2.5)
+    with pytest.raises(ValueError, match="label_smoothing"):
+        train_digits_mlp(label_smoothing=1.5)
+    with pytest.raises(ValueError, match="dropout"):
+        train_digits_mlp(dropout=1.0)

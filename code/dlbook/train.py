@@ -197,7 +197,53 @@ def fit(model: nn.Module, train_data, *, loss_fn: Callable, optimizer,
     ``scheduler.step()`` is called after every epoch, or after every minibatch
     with ``scheduler_step="batch"``. A progress bar shows for interactive
     readers; ``verbose`` prints one summary line at the end.
+    Chapters: *Softmax regression*, *Practical training*.
     """
+    epochs, clip_grad_norm, metrics, device, stopper = _check_fit_args(
+        model, loss_fn, optimizer, epochs, scheduler, scheduler_step, patience,
+        val_data, restore_best, verbose, progress, clip_grad_norm, metrics, device)
+    loader, val_loader = _fit_loaders(train_data, val_data, batch_size, seed)
+    model.to(device)
+    history, bar = History(), _Progress(epochs, progress)
+    start = time.perf_counter()
+    for epoch in bar:
+        model.train()
+        totals = _Totals(metrics)
+        for X, y in loader:
+            X, y = X.to(device), y.to(device)
+            out = model(X)
+            loss = loss_fn(out, y)
+            optimizer.zero_grad()
+            loss.backward()
+            if clip_grad_norm is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
+            optimizer.step()
+            if scheduler is not None and scheduler_step == "batch":
+                scheduler.step()
+            totals.add(loss, out, y)
+        if scheduler is not None and scheduler_step == "epoch":
+            scheduler.step()
+        record = {"epoch": epoch, **totals.means("train_")}
+        if val_loader is not None:
+            val = evaluate(model, val_loader, loss_fn, metrics=metrics, device=device)
+            record.update({f"val_{k}": v for k, v in val.items()})
+        history.records.append(record)
+        bar.show(record)
+        if stopper is not None and stopper.should_stop(record, model, history):
+            break
+    bar.close()
+    if stopper is not None:
+        stopper.restore(model)
+    history.seconds = time.perf_counter() - start
+    if verbose:
+        print(history.summary())
+    return history
+
+
+def _check_fit_args(model, loss_fn, optimizer, epochs, scheduler, scheduler_step,
+                    patience, val_data, restore_best, verbose, progress,
+                    clip_grad_norm, metrics, device):
+    """Check ``fit``'s arguments; return the converted ones and the early stopper."""
     check_module("model", model)
     check_callable("loss_fn", loss_fn)
     _check_methods("optimizer", optimizer, "zero_grad", "step")
@@ -210,80 +256,93 @@ def fit(model: nn.Module, train_data, *, loss_fn: Callable, optimizer,
         if val_data is None:
             raise ValueError("patience needs val_data to monitor the validation loss")
     restore_best = check_bool("restore_best", restore_best)
-    verbose = check_bool("verbose", verbose)
+    check_bool("verbose", verbose)
     if progress is not None:
-        progress = check_bool("progress", progress)
+        check_bool("progress", progress)
     if clip_grad_norm is not None:
         clip_grad_norm = check_float("clip_grad_norm", clip_grad_norm, minimum=0.0,
                                      strict_min=True)
     metrics = _check_metrics(metrics)
     device = choose_device() if device is None else check_device("device", device)
+    stopper = None if patience is None else _EarlyStopping(patience, restore_best)
+    return epochs, clip_grad_norm, metrics, device, stopper
+
+
+def _fit_loaders(train_data, val_data, batch_size: int, seed: int):
+    """The shuffled training loader and the validation loader (or None) of ``fit``."""
     loader = _loader(train_data, batch_size, True, seed, "train_data")
     if val_data is not None:
         val_data = _loader(val_data, 256, False, 0, "val_data")
     if len(loader) == 0:
         raise ValueError("train_data must hold at least one example")
-    model.to(device)
+    return loader, val_data
 
-    history = History()
-    best_loss, best_state, waited = float("inf"), None, 0
-    start = time.perf_counter()
-    epoch_range = range(1, epochs + 1)
-    bar = None
-    if _show_progress(progress):
-        from tqdm.auto import tqdm
 
-        bar = tqdm(epoch_range, desc="training", leave=False, file=sys.stdout)
-        epoch_range = bar
-    for epoch in epoch_range:
-        model.train()
-        totals: dict[str, float] = {}
-        count = 0
-        for X, y in loader:
-            X, y = X.to(device), y.to(device)
-            out = model(X)
-            loss = loss_fn(out, y)
-            optimizer.zero_grad()
-            loss.backward()
-            if clip_grad_norm is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), clip_grad_norm)
-            optimizer.step()
-            if scheduler is not None and scheduler_step == "batch":
-                scheduler.step()
-            n = len(y)
-            totals["loss"] = totals.get("loss", 0.0) + loss.item() * n
-            with torch.no_grad():
-                for name, metric in metrics.items():
-                    totals[name] = totals.get(name, 0.0) + float(metric(out, y)) * n
-            count += n
-        if scheduler is not None and scheduler_step == "epoch":
-            scheduler.step()
-        record = {"epoch": epoch, **{f"train_{k}": v / count for k, v in totals.items()}}
-        if val_data is not None:
-            val = evaluate(model, val_data, loss_fn, metrics=metrics, device=device)
-            record.update({f"val_{k}": v for k, v in val.items()})
-        history.records.append(record)
-        if bar is not None:
-            bar.set_postfix({k: f"{v:.3g}" for k, v in record.items() if k != "epoch"})
-        if val_data is not None and patience is not None:
-            if record["val_loss"] < best_loss:
-                best_loss, waited = record["val_loss"], 0
-                history.best_epoch = epoch
-                if restore_best:
-                    best_state = copy.deepcopy(model.state_dict())
-            else:
-                waited += 1
-                if waited >= patience:
-                    history.stopped_early = True
-                    break
-    if bar is not None:
-        bar.close()
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    history.seconds = time.perf_counter() - start
-    if verbose:
-        print(history.summary())
-    return history
+class _Totals:
+    """Sums of the loss and metrics over an epoch's minibatches, weighted by size."""
+
+    def __init__(self, metrics: Mapping[str, Metric]):
+        self.metrics, self.sums, self.count = metrics, {}, 0
+
+    def add(self, loss: torch.Tensor, out: torch.Tensor, y: torch.Tensor) -> None:
+        n = len(y)
+        self.sums["loss"] = self.sums.get("loss", 0.0) + loss.item() * n
+        with torch.no_grad():
+            for name, metric in self.metrics.items():
+                self.sums[name] = self.sums.get(name, 0.0) + float(metric(out, y)) * n
+        self.count += n
+
+    def means(self, prefix: str) -> dict[str, float]:
+        return {f"{prefix}{k}": v / self.count for k, v in self.sums.items()}
+
+
+class _Progress:
+    """The epochs of ``fit``, with a progress bar for interactive readers."""
+
+    def __init__(self, epochs: int, progress: bool | None):
+        self.epochs, self.bar = range(1, epochs + 1), None
+        if _show_progress(progress):
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(self.epochs, desc="training", leave=False, file=sys.stdout)
+
+    def __iter__(self):
+        return iter(self.bar if self.bar is not None else self.epochs)
+
+    def show(self, record: dict[str, float]) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix({k: f"{v:.3g}" for k, v in record.items()
+                                  if k != "epoch"})
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+class _EarlyStopping:
+    """Stop when the validation loss has not improved for ``patience`` epochs."""
+
+    def __init__(self, patience: int, restore_best: bool):
+        self.patience, self.restore_best = patience, restore_best
+        self.best_loss, self.best_state, self.waited = float("inf"), None, 0
+
+    def should_stop(self, record: dict[str, float], model: nn.Module,
+                    history: History) -> bool:
+        if record["val_loss"] < self.best_loss:
+            self.best_loss, self.waited = record["val_loss"], 0
+            history.best_epoch = record["epoch"]
+            if self.restore_best:
+                self.best_state = copy.deepcopy(model.state_dict())
+            return False
+        self.waited += 1
+        if self.waited >= self.patience:
+            history.stopped_early = True
+            return True
+        return False
+
+    def restore(self, model: nn.Module) -> None:
+        if self.best_state is not None:
+            model.load_state_dict(self.best_state)
 
 
 def _device_of(model: nn.Module) -> torch.device:

@@ -148,15 +148,25 @@ EXAMPLES = {
         dict(sizes=[3, 4, 2], activation="tanh", dropout=0.1),
         methods={"forward": _rows(3)}),
     "dlbook.fundamentals.mlp.ParallelMLP": Example(
-        dict(n_models=2, sizes=[3, 4, 2], activation="relu"),
+        dict(n_models=2, sizes=[3, 4, 2], activation="relu", dropout=[0.0, 0.2]),
         methods={"forward": _rows(3), "member": Example(dict(k=1))}),
     "dlbook.fundamentals.mlp.parallel_cross_entropy": Example(
-        dict(logits=torch.randn(2, 5, 3), y=torch.tensor([0, 1, 2, 0, 1])),
+        dict(logits=torch.randn(2, 5, 3), y=torch.tensor([0, 1, 2, 0, 1]),
+             label_smoothing=0.1),
         accept=propagates("logits")),
     "dlbook.fundamentals.mlp.DigitsMLP": Example(record=RECORD),
     "dlbook.fundamentals.mlp.train_digits_mlp": Example(
-        dict(seed=0, epochs=1, device="cpu", verbose=False),
+        dict(seed=0, dropout=0.1, label_smoothing=0.1, epochs=1, device="cpu",
+             verbose=False),
         accept={"device": {"type:None": "None picks a GPU when there is one"}}),
+    # --- backpropagation in matrix form ---------------------------------------
+    "dlbook.fundamentals.matrix_backprop.linear_backward": Example(
+        dict(dY=torch.randn(4, 2), X=torch.randn(4, 3), W=torch.randn(2, 3)),
+        accept=merge(propagates("dY", "X", "W"),
+                     {"dY": {"empty": NO_ROWS}, "X": {"empty": NO_ROWS}})),
+    "dlbook.fundamentals.matrix_backprop.softmax_cross_entropy_backward": Example(
+        dict(Z=torch.randn(3, 4), y=torch.tensor([0, 3, 1])),
+        accept=propagates("Z")),
 }
 
 EXAMPLES.update(checks_in(*(f"dlbook.checks.{chapter}" for chapter in (

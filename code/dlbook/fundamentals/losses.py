@@ -30,6 +30,33 @@ def _check_logits(name: str, x: torch.Tensor, dim: int) -> int:
     return dim
 
 
+def _check_class_targets(logits: torch.Tensor, targets: torch.Tensor) -> None:
+    """Check ``(N, C)`` logits and ``N`` class indices in ``0..C-1``."""
+    check_tensor("logits", logits, ndim=2, floating=True, nonempty=True)
+    n, c = logits.shape
+    check_labels("targets", targets, c)
+    if len(targets) != n:
+        raise ValueError("targets must have one class index per row of "
+                         f"logits: {len(targets)} targets for {n} rows")
+
+
+def _check_binary_targets(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Check probabilities ``targets`` shaped like ``logits``; return them in its dtype."""
+    check_tensor("logits", logits, floating=True)
+    check_tensor("targets", targets)
+    if logits.shape != targets.shape:
+        raise ValueError("targets must have the shape of logits "
+                         f"{tuple(logits.shape)}, got {tuple(targets.shape)}")
+    if logits.numel() == 0:
+        raise ValueError("logits must not be empty")
+    targets = targets.to(logits.dtype)
+    if not torch.all((targets >= 0) & (targets <= 1)):
+        raise ValueError("targets must be probabilities in [0, 1], got "
+                         f"values from {float(targets.min()):g} to "
+                         f"{float(targets.max()):g}")
+    return targets
+
+
 def logsumexp(x: torch.Tensor, dim: int = -1,
               keepdim: bool = False) -> torch.Tensor:
     """``log(sum(exp(x)))`` along ``dim``, without overflow.
@@ -83,15 +110,10 @@ def cross_entropy(logits: torch.Tensor,
     ``torch.nn.functional.cross_entropy(logits, targets)``.
     Chapter: *Softmax regression*.
     """
-    check_tensor("logits", logits, ndim=2, floating=True, nonempty=True)
-    n, c = logits.shape
-    check_labels("targets", targets, c)
-    if len(targets) != n:
-        raise ValueError("targets must have one class index per row of "
-                         f"logits: {len(targets)} targets for {n} rows")
+    _check_class_targets(logits, targets)
     log_p = log_softmax(logits, dim=1)
     # In each row i, pick the log-probability of the true class targets[i].
-    rows = torch.arange(n, device=logits.device)
+    rows = torch.arange(len(logits), device=logits.device)
     return -log_p[rows, targets.long()].mean()
 
 
@@ -105,18 +127,7 @@ def binary_cross_entropy_with_logits(logits: torch.Tensor,
     overflows. Equals PyTorch's ``binary_cross_entropy_with_logits``.
     Chapter: *Softmax regression*.
     """
-    check_tensor("logits", logits, floating=True)
-    check_tensor("targets", targets)
-    if logits.shape != targets.shape:
-        raise ValueError("targets must have the shape of logits "
-                         f"{tuple(logits.shape)}, got {tuple(targets.shape)}")
-    if logits.numel() == 0:
-        raise ValueError("logits must not be empty")
-    targets = targets.to(logits.dtype)
-    if not torch.all((targets >= 0) & (targets <= 1)):
-        raise ValueError("targets must be probabilities in [0, 1], got "
-                         f"values from {float(targets.min()):g} to "
-                         f"{float(targets.max()):g}")
+    targets = _check_binary_targets(logits, targets)
     pair = torch.stack([torch.zeros_like(logits), logits], dim=-1)
     softplus = logsumexp(pair, dim=-1)  # log(1 + e^z)
     return (softplus - targets * logits).mean()
