@@ -66,6 +66,26 @@ def _optimizer_example(**hyper):
                  "zero_grad": Example(dict(set_to_none=False))})
 
 
+def _minimal_adam_example():
+    def args():
+        return dict(params=_with_grads(), lr=0.1, betas=(0.9, 0.99), eps=1e-8)
+
+    shared = torch.zeros(2, requires_grad=True)
+    return Example(
+        args,
+        accept={"params": {
+            "element:shape": "parameters of any shape can be optimised",
+            "element:empty": "an empty parameter takes empty steps",
+            "element:nan": "a parameter's values are the model's: a NaN stays NaN",
+            "element:inf": "a parameter's values are the model's: an infinity stays"}},
+        bad={"params": {
+            "range:same-parameter-twice": [shared, shared],
+            "dtype:int-parameter": [torch.zeros(3, dtype=torch.long)],
+            "range:non-leaf": [torch.zeros(3, requires_grad=True) * 2],
+        }},
+        methods={"step": Example(dict()), "zero_grad": Example(dict())})
+
+
 def _scheduler(**hyper):
     def args():
         params = [torch.zeros(2, requires_grad=True)]
@@ -155,6 +175,7 @@ EXAMPLES = {
         decoupled_weight_decay=True),
     "dlbook.training.optim.AdamW": _optimizer_example(
         lr=0.1, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.01, amsgrad=False),
+    "dlbook.training.optim.MinimalAdam": _minimal_adam_example(),
     "dlbook.training.optim.LRScheduler": Example(record=BASE),
     "dlbook.training.optim.StepLR": _scheduler(step_size=2, gamma=0.5),
     "dlbook.training.optim.cosine_factor": Example(
