@@ -279,3 +279,34 @@ def test_scheduler_bad_inputs():
         mine.WarmupCosineLR(opt, 2, 10, start_factor=2.0)
     with pytest.raises(TypeError, match="optimizer"):
         mine.StepLR("sgd", 3)
+
+
+@pytest.mark.parametrize("hyper", [dict(), dict(lr=0.01, betas=(0.8, 0.99), eps=1e-6)])
+def test_minimal_adam_matches_torch_step_for_step(hyper):
+    """The ten-line Adam follows torch.optim.Adam's trajectory up to rounding."""
+    ours = _trajectory(mine.MinimalAdam, **hyper)
+    ref = _trajectory(torch.optim.Adam, **hyper)
+    assert (ref[-1] - ref[0]).abs().max() > 1e-3
+    torch.testing.assert_close(ours, ref, atol=1e-12, rtol=1e-10)
+
+
+def test_minimal_adam_skips_parameters_without_gradient_and_checks_arguments():
+    a, b = torch.ones(2, requires_grad=True), torch.ones(3, requires_grad=True)
+    opt = mine.MinimalAdam([a, b], lr=0.1)
+    a.grad = torch.tensor([1.0, -2.0])
+    opt.step()
+    # The first step moves each coordinate by lr against the sign of its gradient.
+    torch.testing.assert_close(a.detach(), torch.tensor([0.9, 1.1]))
+    assert torch.equal(b.detach(), torch.ones(3))
+    opt.zero_grad()
+    assert a.grad is None
+    with pytest.raises(ValueError, match="lr"):
+        mine.MinimalAdam([a], lr=-1.0)
+    with pytest.raises(TypeError, match="betas"):
+        mine.MinimalAdam([a], betas=0.9)
+    with pytest.raises(ValueError, match="eps"):
+        mine.MinimalAdam([a], eps=0.0)
+    with pytest.raises(TypeError, match="params"):
+        mine.MinimalAdam(a)
+    with pytest.raises(ValueError, match="params"):
+        mine.MinimalAdam([])

@@ -1,5 +1,7 @@
 """Contract examples for Part II, ``dlbook.training``, and its chapters' checks."""
 
+import dataclasses
+
 import torch
 from torch import nn
 
@@ -64,6 +66,15 @@ def _optimizer_example(**hyper):
         }},
         methods={"step": Example(dict(closure=lambda: torch.tensor(1.0))),
                  "zero_grad": Example(dict(set_to_none=False))})
+
+
+def _minimal_adam_example():
+    """The optimisers' example, for a class that takes a plain list and has no closure."""
+    example = _optimizer_example(lr=0.1, betas=(0.9, 0.99), eps=1e-8)
+    shared = torch.zeros(2, requires_grad=True)
+    bad = {**example.bad["params"], "range:same-parameter-twice": [shared, shared]}
+    return dataclasses.replace(example, bad={"params": bad}, methods={
+        "step": Example(dict()), "zero_grad": Example(dict())})
 
 
 def _scheduler(**hyper):
@@ -155,6 +166,7 @@ EXAMPLES = {
         decoupled_weight_decay=True),
     "dlbook.training.optim.AdamW": _optimizer_example(
         lr=0.1, betas=(0.9, 0.99), eps=1e-8, weight_decay=0.01, amsgrad=False),
+    "dlbook.training.optim.MinimalAdam": _minimal_adam_example(),
     "dlbook.training.optim.LRScheduler": Example(record=BASE),
     "dlbook.training.optim.StepLR": _scheduler(step_size=2, gamma=0.5),
     "dlbook.training.optim.cosine_factor": Example(

@@ -34,6 +34,19 @@ def _is_tensor_like(name: str, out, x: torch.Tensor) -> CheckResult | None:
     return None
 
 
+def _dropout_output(name: str, fn: Callable, x: torch.Tensor, p: float,
+                    training: bool) -> tuple[torch.Tensor | None, CheckResult | None]:
+    """Call the reader's dropout on ``x``: (its output as a tensor, None) or (None, a failure).
+
+    A failure is an exception, a change to ``x`` in place, or an output that is
+    not a tensor shaped like ``x``.
+    """
+    out, problem = call_answer(name, fn, x, p, training)
+    if problem is None:
+        problem = _is_tensor_like(name, out, x)
+    return (None, problem) if problem is not None else (as_tensor(out), None)
+
+
 def check_dropout(fn: Callable) -> CheckResult:
     """Check ``fn(x, p, training) -> tensor``: inverted dropout.
 
@@ -46,13 +59,9 @@ def check_dropout(fn: Callable) -> CheckResult:
     x = torch.ones(N_DRAW, dtype=torch.float64)
 
     # Evaluation mode first: the easiest mistake to make and to explain.
-    out, problem = call_answer(name, fn, x, 0.3, False)
+    out, problem = _dropout_output(name, fn, x, 0.3, False)
     if problem is not None:
         return problem
-    problem = _is_tensor_like(name, out, x)
-    if problem is not None:
-        return problem
-    out = as_tensor(out)
     if not close(out, x):
         if (out == 0).any():
             return failed(name, "units are dropped in evaluation mode (training=False)",
@@ -62,14 +71,11 @@ def check_dropout(fn: Callable) -> CheckResult:
                       "returns x as it is.")
 
     for p in (0.2, 0.5, 0.75):
-        out, problem = call_answer(name, fn, x, p, True)
-        if problem is not None:
-            return problem
-        problem = _is_tensor_like(name, out, x)
+        out, problem = _dropout_output(name, fn, x, p, True)
         if problem is not None:
             return problem
         tol = tolerances(out, 1e-8, 1e-5)
-        out = as_tensor(out).detach().to(torch.float64)
+        out = out.detach().to(torch.float64)
         dropped = (out == 0).double().mean().item()
         if dropped in (0.0, 1.0):
             what = "nothing" if dropped == 0.0 else "everything"
@@ -111,13 +117,9 @@ def check_dropout(fn: Callable) -> CheckResult:
                       "draw a new mask on every call; do not re-seed inside the "
                       "function.")
     z = torch.linspace(-2.0, 3.0, 1000, dtype=torch.float64)
-    out, problem = call_answer(name, fn, z, 0.4, True)
+    out, problem = _dropout_output(name, fn, z, 0.4, True)
     if problem is not None:
         return problem
-    problem = _is_tensor_like(name, out, z)
-    if problem is not None:
-        return problem
-    out = as_tensor(out)
     kept = out != 0
     if not close(out[kept], z[kept] / 0.6):
         return failed(name, "for inputs other than ones, the kept units are not "

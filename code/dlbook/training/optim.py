@@ -257,6 +257,57 @@ class RMSprop(Optimizer):
             p.addcdiv_(grad, avg, value=-group["lr"])
 
 
+def _check_minimal_adam(params: Any, lr: Any, betas: Any, eps: Any) -> tuple:
+    """``MinimalAdam``'s arguments, checked: (list of parameters, lr, betas, eps)."""
+    if isinstance(params, torch.Tensor) or not isinstance(params, Iterable):
+        raise TypeError("params must be an iterable of tensors, got "
+                        f"{type(params).__name__} (pass model.parameters() or [tensor])")
+    params, seen = list(params), set()
+    if not params:
+        raise ValueError("params is empty: the optimiser has nothing to update")
+    for p in params:
+        _check_parameter(p, seen)
+    return (params, check_float("lr", lr, minimum=0.0), _check_betas(betas),
+            check_float("eps", eps, minimum=0.0, strict_min=True))
+
+
+class MinimalAdam:
+    """Adam in the lines of its equations: no options, no parameter groups.
+
+    ``m <- b1 * m + (1 - b1) * g``, ``v <- b2 * v + (1 - b2) * g**2``, both
+    divided by ``1 - b**t``, then ``p <- p - lr * m_hat / (sqrt(v_hat) + eps)``.
+    Written to be read; ``Adam`` is the same method as ``torch.optim`` writes it,
+    and the two agree to rounding error. Chapter: *Optimization*.
+    """
+
+    def __init__(self, params: Iterable[torch.Tensor], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+        self.params, self.lr, (self.beta1, self.beta2), self.eps = _check_minimal_adam(
+            params, lr, betas, eps)
+        self.m = [torch.zeros_like(p) for p in self.params]  # m_0 = 0
+        self.v = [torch.zeros_like(p) for p in self.params]  # v_0 = 0
+        self.t = 0
+
+    def zero_grad(self) -> None:
+        """Forget the gradients of the last backward pass."""
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        """One Adam step for every parameter that has a gradient."""
+        self.t += 1
+        for i, p in enumerate(self.params):
+            if p.grad is None:
+                continue
+            g = p.grad
+            self.m[i] = self.beta1 * self.m[i] + (1 - self.beta1) * g
+            self.v[i] = self.beta2 * self.v[i] + (1 - self.beta2) * g**2
+            m_hat = self.m[i] / (1 - self.beta1**self.t)
+            v_hat = self.v[i] / (1 - self.beta2**self.t)
+            p -= self.lr * m_hat / (v_hat.sqrt() + self.eps)
+
+
 class Adam(Optimizer):
     """Adam: momentum on the gradient and RMSprop's scaling, both bias-corrected.
 

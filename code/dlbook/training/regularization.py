@@ -21,24 +21,26 @@ def _check_p(p: float) -> float:
     return check_float("p", p, minimum=0.0, maximum=1.0, strict_max=True)
 
 
+def _check_dropout(x: torch.Tensor, p: float, training: bool,
+                   generator: torch.Generator | None) -> tuple[float, bool]:
+    check_tensor("x", x, floating=True)
+    check_generator("generator", generator)
+    return _check_p(p), check_bool("training", training)
+
+
 def dropout(x: torch.Tensor, p: float = 0.5, training: bool = True,
             generator: torch.Generator | None = None) -> torch.Tensor:
-    """Inverted dropout: zero each element with probability ``p``, scale the rest up.
+    """Inverted dropout: zero each element with probability ``p``, divide the rest by ``1 - p``.
 
-    The kept elements are divided by ``1 - p``, which keeps every element's
-    expected value equal to its input, so the network needs no change at test
-    time: in evaluation (``training=False``) the input is returned unchanged.
-    ``p`` is the probability of *dropping* a unit, as in PyTorch. ``generator``
-    makes the mask reproducible; without it the global generator is used,
-    exactly as ``torch.nn.functional.dropout`` uses it. Chapter: *Regularization*.
+    In evaluation (``training=False``) it returns ``x`` unchanged. The mask is
+    drawn as ``torch.nn.functional.dropout`` draws it (from ``generator``, or
+    the global one). Chapter: *Regularization*.
     """
-    check_tensor("x", x, floating=True)
-    p, training = _check_p(p), check_bool("training", training)
-    check_generator("generator", generator)
+    p, training = _check_dropout(x, p, training, generator)
     if not training or p == 0.0:
         return x
-    keep = torch.empty_like(x).bernoulli_(1 - p, generator=generator)
-    return x * keep.div_(1 - p)
+    keep = torch.empty_like(x).bernoulli_(1 - p, generator=generator)  # m_i ~ Bernoulli(1 - p)
+    return x * (keep / (1 - p))
 
 
 class Dropout(nn.Module):
