@@ -123,3 +123,12 @@ def test_bad_input_raises():
         describe_module(Reversed(), (3,))
     with pytest.raises(TypeError, match="title"):
         draw_module(LeNet(), (1, 8, 8), title=3)
+
+
+def test_draw_module_into_given_axes():
+    fig, axes = plt.subplots(1, 2)
+    assert draw_module(ResidualBlock(4, 4), (4, 5, 5), ax=axes[1], title="block") is fig
+    assert axes[1].get_title() == "block" and axes[1].texts and not axes[0].texts
+    with pytest.raises(TypeError, match="ax"):
+        draw_module(ResidualBlock(4, 4), (4, 5, 5), ax=fig)
+    plt.close(fig)

@@ -255,25 +255,29 @@ def _draw_box(ax, layer: Layer, x: float, top: float, colours) -> float:
 
 
 def draw_module(module: nn.Module, input_shape: Sequence[int], *,
-                title: str | None = None) -> plt.Figure:
+                title: str | None = None, ax: plt.Axes | None = None) -> plt.Figure:
     """Draw the diagram of ``module`` (see :func:`describe_module`) and return the figure.
 
     Boxes run from the input at the top to the output at the bottom, each with
     its layer, the element-wise layers folded into it and its output shape
     (channels × height × width, in italics). Branches stand side by side and
     meet at a "concatenate" box or a "+" circle; an identity branch is a bare
-    line. Convolutions are blue, pooling orange, linear layers green.
-    Chapters: *LeNet*, *Architectures*.
+    line. Convolutions are blue, pooling orange, linear layers green. The
+    figure gets the size the drawing needs, or it goes into ``ax`` (drawn to
+    scale, with equal aspect). Chapters: *LeNet*, *Architectures*.
     """
     steps = describe_module(module, input_shape)
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a string or None, got {type(title).__name__}")
+    if ax is not None and not isinstance(ax, plt.Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None, got {type(ax).__name__}")
     colours = {"Conv2d": "#cfe2f3", "MaxPool2d": "#fce5cd", "AvgPool2d": "#fce5cd",
                "AdaptiveAvgPool2d": "#fce5cd", "AdaptiveMaxPool2d": "#fce5cd",
                "Linear": "#d9ead3"}
     cols = _width(steps)
     width = cols * _W + (cols - 1) * _GAP_X + 0.2
-    fig, ax = plt.subplots()
+    own = ax is None
+    fig, ax = plt.subplots() if own else (ax.figure, ax)
     ax.set_axis_off()
     ax.text(0, -0.12, f"input {_shape_text(tuple(input_shape))}", ha="center",
             va="center", fontsize=7, color="0.25", style="italic")
@@ -313,11 +317,16 @@ def draw_module(module: nn.Module, input_shape: Sequence[int], *,
             _arrow(ax, (0, bottom), (0, bottom - 0.12))
             y = _draw_box(ax, merged, 0.0, bottom - 0.12, {})
     height = -y + 0.08
+    ax.set_xlim(-width / 2, width / 2)
+    ax.set_ylim(-height, 0)
+    if not own:
+        ax.set_aspect("equal")
+        if title:
+            ax.set_title(title, fontsize=9)
+        return fig
     top_room = 0.3 if title else 0.0
     fig.set_size_inches(width, height + top_room)
     ax.set_position((0, 0, 1, height / (height + top_room)))
-    ax.set_xlim(-width / 2, width / 2)
-    ax.set_ylim(-height, 0)
     if title:
         fig.suptitle(title, fontsize=9, y=1 - 0.04 / (height + top_room), va="top")
     return fig
