@@ -104,6 +104,11 @@ class Reversed(nn.Module):
         return self.a(self.b(x))
 
 
+class Unused(Reversed):
+    def forward(self, x):
+        return self.a(x)  # b is registered but never called
+
+
 def test_bad_input_raises():
     with pytest.raises(TypeError, match="module"):
         describe_module("LeNet", (1, 8, 8))
@@ -111,6 +116,8 @@ def test_bad_input_raises():
         describe_module(LeNet(), (1, 0, 8))
     with pytest.raises(ValueError, match="module"):  # forward order differs from the drawing
         describe_module(Reversed(), (3,))
+    with pytest.raises(ValueError, match="does not run"):
+        describe_module(Unused(), (3,))
     with pytest.raises(TypeError, match="title"):
         draw_module(LeNet(), (1, 8, 8), title=3)
 

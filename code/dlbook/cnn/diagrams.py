@@ -201,7 +201,11 @@ def describe_module(module: nn.Module, input_shape: Sequence[int]) -> list[_Step
         for h in handles:
             h.remove()
         module.train(was_training)
-    steps = _steps(module, shapes)
+    try:
+        steps = _steps(module, shapes)
+    except KeyError:  # a layer without a recorded output never ran
+        raise ValueError(f"module: it holds a layer its forward does not run "
+                         f"({type(module).__name__})") from None
     drawn = [m for m in _step_modules(steps) if not isinstance(m, nn.Identity)]
     ran = [m for m in ran if not isinstance(m, nn.Identity)]
     if [id(m) for m in drawn] != [id(m) for m in ran]:
