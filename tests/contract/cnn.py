@@ -343,3 +343,22 @@ EXAMPLES = {
 EXAMPLES.update(checks_in(*(f"dlbook.checks.{chapter}" for chapter in (
     "convolution", "lenet", "architectures", "augmentation_transfer",
     "detection_segmentation", "siamese", "interpretability"))))
+
+# --- diagrams ------------------------------------------------------------------
+
+
+def _small_lenet():
+    from dlbook.cnn.lenet import LeNet
+    return LeNet(channels=(2, 4), hidden=(8, 6))
+
+
+EXAMPLES.update({
+    "dlbook.cnn.diagrams.Layer": Example(record=RECORD),
+    "dlbook.cnn.diagrams.Branches": Example(record=RECORD),
+    "dlbook.cnn.diagrams.layer_label": Example(lambda: dict(module=nn.Conv2d(3, 4, 3))),
+    "dlbook.cnn.diagrams.describe_module": Example(
+        lambda: dict(module=_small_lenet(), input_shape=(1, 8, 8))),
+    "dlbook.cnn.diagrams.draw_module": Example(
+        lambda: dict(module=_small_lenet(), input_shape=(1, 8, 8), title="LeNet"),
+        accept={"title": {"range:choice": "any string is a title"}}),
+})

@@ -139,7 +139,7 @@ class LeNetResult(NamedTuple):
     test_accuracy: float
 
 
-def train_lenet_digits(seed: int = 0, *, epochs: int = 60,
+def train_lenet_digits(seed: int = 0, *, epochs: int = 40,
                        verbose: bool = False) -> LeNetResult:
     """The book's LeNet recipe on the digits; returns model, history, accuracy.
 
