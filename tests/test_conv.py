@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from dlbook.cnn.conv import (avg_pool2d, classic_kernels, conv2d_im2col, conv2d_loop,
+                         conv_transpose2d,
                          conv_output_size, gaussian_kernel, gradient_receptive_field,
                          max_pool2d, receptive_field, unfold)
 
@@ -251,3 +252,83 @@ def test_output_size_bad_inputs():
         receptive_field([(3,)])
     with pytest.raises(TypeError, match="model"):
         gradient_receptive_field(lambda t: t, 1, 5)
+
+
+# --- transposed convolution ---------------------------------------------------------
+
+@st.composite
+def conv_transpose_cases(draw):
+    """Random shapes and hyper-parameters of a transposed convolution."""
+    groups = draw(st.integers(1, 2))
+    c_in = groups * draw(st.integers(1, 3))
+    c_out = groups * draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    extra = tuple(draw(st.integers(0, max(s, d) - 1)) for s, d in zip(stride, dilation))
+    h, w, n = draw(st.integers(1, 5)), draw(st.integers(1, 5)), draw(st.integers(1, 2))
+    for size, s, p, d, k, e in zip((h, w), stride, padding, dilation, (kh, kw), extra):
+        assume((size - 1) * s - 2 * p + d * (k - 1) + e + 1 >= 1)
+    g = torch.Generator().manual_seed(draw(st.integers(0, 2**16)))
+    x = torch.randn(n, c_in, h, w, generator=g, dtype=torch.float64)
+    weight = torch.randn(c_in, c_out // groups, kh, kw, generator=g, dtype=torch.float64)
+    bias = torch.randn(c_out, generator=g, dtype=torch.float64) if draw(st.booleans()) else None
+    return x, weight, bias, dict(stride=stride, padding=padding, output_padding=extra,
+                                 groups=groups, dilation=dilation)
+
+
+@FAST
+@given(conv_transpose_cases())
+def test_conv_transpose2d_matches_torch(case):
+    x, weight, bias, kwargs = case
+    want, want_grads = _values_and_grads(F.conv_transpose2d, x, weight, bias, kwargs)
+    got, got_grads = _values_and_grads(conv_transpose2d, x, weight, bias, kwargs)
+    assert got.shape == want.shape
+    assert torch.allclose(got, want, **TOL)
+    for g, w in zip(got_grads, want_grads):
+        assert torch.allclose(g, w, **TOL)
+
+
+@FAST
+@given(conv_cases())
+def test_conv_transpose2d_is_the_input_gradient_of_conv2d(case):
+    """<conv2d(x, W), y> = <x, conv_transpose2d(y, W)>: the adjoint, with the same weight."""
+    x, weight, _, kwargs = case
+    y = conv2d_loop(x, weight, **kwargs)
+    upstream = torch.randn(y.shape, generator=torch.Generator().manual_seed(0),
+                           dtype=y.dtype)
+    stride, padding = kwargs["stride"], kwargs["padding"]
+    # output_padding restores the rows and columns that conv2d's floor division dropped
+    extra = tuple((size + 2 * p - d * (k - 1) - 1) % s for size, p, d, k, s in zip(
+        x.shape[2:], padding, kwargs["dilation"], weight.shape[2:], stride))
+    assume(all(e < max(s, d) for e, s, d in zip(extra, stride, kwargs["dilation"])))
+    back = conv_transpose2d(upstream, weight, stride=stride, padding=padding,
+                            output_padding=extra, groups=kwargs["groups"],
+                            dilation=kwargs["dilation"])
+    xg = x.clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad((conv2d_loop(xg, weight, **kwargs) * upstream).sum(), xg)
+    assert torch.allclose(back, grad, **TOL)
+
+
+def test_conv_transpose2d_float32_and_a_known_answer():
+    """Stride 2, kernel 3, all ones: interior outputs get 1, 2 or 4 taps (a checkerboard)."""
+    out = conv_transpose2d(torch.ones(1, 1, 3, 3), torch.ones(1, 1, 3, 3), stride=2)
+    assert out.dtype == torch.float32
+    assert out[0, 0, 1:4, 1:4].tolist() == [[1, 2, 1], [2, 4, 2], [1, 2, 1]]
+    assert torch.equal(out, F.conv_transpose2d(torch.ones(1, 1, 3, 3),
+                                               torch.ones(1, 1, 3, 3), stride=2))
+
+
+def test_conv_transpose2d_bad_inputs():
+    x, w = torch.randn(1, 2, 4, 4), torch.randn(2, 3, 3, 3)
+    with pytest.raises(ValueError, match="output_padding"):
+        conv_transpose2d(x, w, stride=2, output_padding=2)
+    with pytest.raises(ValueError, match="weight"):
+        conv_transpose2d(x, torch.randn(3, 3, 3, 3))
+    with pytest.raises(ValueError, match="padding"):
+        conv_transpose2d(x, w, padding=5)
+    with pytest.raises(ValueError, match="bias"):
+        conv_transpose2d(x, w, torch.zeros(2))
+    with pytest.raises(TypeError, match="dtype"):
+        conv_transpose2d(x.double(), w)

@@ -94,3 +94,20 @@ def test_metric_bad_inputs():
         pixel_iou(T([0]), T([0]), 0)
     with pytest.raises(ValueError, match="pred and target"):
         pixel_accuracy(T([0, 1]), T([0]))
+
+
+def test_draw_unet_draws_one_box_per_feature_map():
+    import matplotlib.pyplot as plt
+
+    from dlbook.cnn.segmentation import draw_unet
+
+    fig, ax = plt.subplots()
+    assert draw_unet(ax, UNet(3, 5, width=4, depth=2), size=48) is ax
+    # input, 3 encoder maps, 2 x (upsampled, merged) decoder maps, logits
+    assert len(ax.patches) - sum(type(p).__name__ == "FancyArrowPatch"
+                                 for p in ax.patches) == 1 + 3 + 4 + 1
+    labels = [t.get_text() for t in ax.texts]
+    assert "16\n12²" in labels and "5\n48²" in labels
+    plt.close(fig)
+    with pytest.raises(TypeError, match="model"):
+        draw_unet(plt.subplots()[1], torch.nn.Conv2d(1, 1, 1), size=8)

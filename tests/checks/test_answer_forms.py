@@ -505,3 +505,46 @@ def test_wrong_answers_get_feedback_not_a_traceback(name, kind):
     text = f"{result.message} {result.hint}"
     assert not NAMED[kind] or any(word in text for word in NAMED[kind]), \
         f"{name}: the feedback for a wrong answer ({kind}) does not name it: {result}"
+
+
+# ---------------------------------------------------------------------------
+# Convolution: float32 sums returned as float64, and the feedback on wrong values
+# ---------------------------------------------------------------------------
+
+def _convolve2d_float32_sums(image, kernel):
+    """Right, but adds up in float32 (a float32 buffer) and returns float64."""
+    kh, kw = kernel.shape
+    out = torch.zeros(image.shape[0] - kh + 1, image.shape[1] - kw + 1)
+    flipped = kernel.flip(0, 1).float()
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = (image[i:i + kh, j:j + kw].float() * flipped).sum()
+    return out.double()
+
+
+def _conv2d_float32_sums(x, weight, stride, padding, dilation):
+    out = F.conv2d(x.float(), weight.float(), stride=stride, padding=padding,
+                   dilation=dilation)
+    return out.double()
+
+
+@pytest.mark.parametrize("name, answer", [
+    ("convolution.check_convolve2d", _convolve2d_float32_sums),
+    ("convolution.check_conv2d", _conv2d_float32_sums)])
+def test_convolution_checks_accept_float32_sums_returned_as_float64(name, answer):
+    result = CHECKS[name](answer)
+    assert result.passed, result
+
+
+@pytest.mark.parametrize("name, right", [
+    ("convolution.check_convolve2d", convolve2d),
+    ("convolution.check_conv2d", conv2d)])
+def test_convolution_checks_give_no_size_hint_for_wrong_values(name, right):
+    """Values off (for conv2d, only with several channels) get no hint about the shape."""
+    def wrong(x, *args, **kwargs):
+        return right(x, *args, **kwargs) + (0.1 if x.ndim == 2 or x.shape[1] > 1 else 0.0)
+
+    result = CHECKS[name](wrong)
+    assert not result.passed
+    assert "wrong values" in result.message
+    assert "H - kh + 1" not in result.hint and "C_out" not in result.hint, result

@@ -362,3 +362,20 @@ EXAMPLES.update({
         lambda: dict(module=_small_lenet(), input_shape=(1, 8, 8), title="LeNet"),
         accept={"title": {"range:choice": "any string is a title"}}),
 })
+
+
+def _small_unet():
+    from dlbook.cnn.segmentation import UNet
+
+    return UNet(3, 2, width=4, depth=2)
+
+
+EXAMPLES.update({
+    "dlbook.cnn.conv.conv_transpose2d": Example(
+        lambda: dict(x=torch.randn(1, 2, 4, 4, generator=_g()),
+                     weight=torch.randn(2, 3, 3, 3, generator=_g(1)), bias=torch.zeros(6),
+                     stride=2, padding=1, output_padding=1, groups=2, dilation=1),
+        accept=merge(propagates("x", "weight", "bias"), {"x": NO_IMAGES})),
+    "dlbook.cnn.segmentation.draw_unet": Example(
+        lambda: dict(ax=plt.subplots()[1], model=_small_unet(), size=16)),
+})

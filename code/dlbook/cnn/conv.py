@@ -6,7 +6,9 @@ output pixel in a Python loop and is the formula written out, and
 "im2col") and does the whole layer with one matrix product, which is how fast
 libraries did it for years. Both agree with ``torch.nn.functional.conv2d`` in
 values and gradients; like it, they compute a cross-correlation (the kernel is
-not flipped). Chapter: *Convolution*.
+not flipped). ``conv_transpose2d`` is the adjoint of a convolution, the map that
+its backward pass applies to the gradient, and a layer that upsamples.
+Chapter: *Convolution*.
 """
 
 from __future__ import annotations
@@ -178,6 +180,72 @@ def conv2d_im2col(x: torch.Tensor, weight: torch.Tensor,
     out = filters @ cols               # (N, groups, C_out / groups, L)
     out = out.reshape(n, c_out, h_out, w_out)
     return out if bias is None else out + bias.view(1, -1, 1, 1)
+
+
+def conv_transpose2d(x: torch.Tensor, weight: torch.Tensor,
+                     bias: torch.Tensor | None = None, stride: IntPair = 1,
+                     padding: IntPair = 0, output_padding: IntPair = 0,
+                     groups: int = 1, dilation: IntPair = 1) -> torch.Tensor:
+    """2-D transposed convolution: every input pixel adds a kernel-weighted copy.
+
+    The adjoint of :func:`conv2d_loop` with respect to its input: input pixel
+    ``(i, j)`` times tap ``(u, v)`` of the kernel lands on output pixel
+    ``(s i + d u - p, s j + d v - p)``, and the copies add up. ``x`` is
+    ``(N, C_in, H, W)``, ``weight`` is ``(C_in, C_out / groups, kh, kw)``: the
+    arguments, argument order and result of
+    ``torch.nn.functional.conv_transpose2d``. Chapter: *Convolution*.
+    """
+    groups, (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = _check_conv_transpose(
+        x, weight, bias, stride, padding, output_padding, groups, dilation)
+    n, c_in, h, w = x.shape
+    _, c_group_out, kh, kw = weight.shape
+    xg = x.reshape(n, groups, c_in // groups, h, w)
+    wg = weight.reshape(groups, c_in // groups, c_group_out, kh, kw)
+    # The uncropped output: the last copy ends at s (H - 1) + d (kh - 1).
+    full = x.new_zeros(n, groups, c_group_out, ph + h_out + ph, pw + w_out + pw)
+    for u in range(kh):
+        for v in range(kw):
+            # Every input pixel times tap (u, v), mixed over the group's channels...
+            copy = torch.einsum("ngchw,gco->ngohw", xg, wg[..., u, v])
+            # ...lands s pixels apart, shifted by d u rows and d v columns.
+            full[..., u * dh:u * dh + sh * (h - 1) + 1:sh,
+                 v * dw:v * dw + sw * (w - 1) + 1:sw] += copy
+    out = full[..., ph:ph + h_out, pw:pw + w_out].reshape(n, -1, h_out, w_out)
+    return out if bias is None else out + bias.view(1, -1, 1, 1)
+
+
+def _check_conv_transpose(x, weight, bias, stride, padding, output_padding, groups,
+                          dilation):
+    """The arguments of :func:`conv_transpose2d`; returns them as pairs, and the output size."""
+    check_tensor("x", x, ndim=4, floating=True)
+    check_tensor("weight", weight, ndim=4, floating=True)
+    groups = check_int("groups", groups, minimum=1)
+    if x.dtype != weight.dtype:
+        raise TypeError(f"x and weight must have the same dtype, got {x.dtype} and "
+                        f"{weight.dtype}")
+    if weight.shape[0] != x.shape[1] or x.shape[1] % groups:
+        raise ValueError(f"weight (C_in, C_out / groups, kh, kw) must have one row per "
+                         f"channel of x ({x.shape[1]}), divisible by groups={groups}; "
+                         f"got weight of shape {tuple(weight.shape)}")
+    if bias is not None:
+        check_tensor("bias", bias, ndim=1, floating=True)
+        if len(bias) != weight.shape[1] * groups:
+            raise ValueError(f"bias must have one entry per output channel "
+                             f"({weight.shape[1] * groups}), got shape {tuple(bias.shape)}")
+    stride, padding = _pair("stride", stride, 1), _pair("padding", padding, 0)
+    extra, dilation = _pair("output_padding", output_padding, 0), _pair("dilation", dilation, 1)
+    size = []
+    for axis in range(2):
+        if extra[axis] >= max(stride[axis], dilation[axis]):
+            raise ValueError(f"output_padding must be smaller than stride or dilation, "
+                             f"got {extra} with stride {stride} and dilation {dilation}")
+        k, length = weight.shape[2 + axis], x.shape[2 + axis]
+        out = (length - 1) * stride[axis] - 2 * padding[axis] \
+            + dilation[axis] * (k - 1) + extra[axis] + 1
+        if out < 1:
+            raise ValueError(f"padding {padding} crops the whole output (size {out})")
+        size.append(out)
+    return groups, stride, padding, dilation, tuple(size)
 
 
 def _pool_args(x: torch.Tensor, kernel_size: IntPair,

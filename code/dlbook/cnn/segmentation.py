@@ -122,3 +122,78 @@ def pixel_accuracy(pred: torch.Tensor, target: torch.Tensor) -> float:
     if pred.numel() == 0:
         raise ValueError("pred and target must not be empty")
     return float((pred == target).double().mean())
+
+
+def draw_unet(ax, model: UNet, *, size: int):
+    """Draw ``model``'s architecture as a U on a matplotlib axis, for ``size``-pixel inputs.
+
+    Each feature map is a box labelled with its channels and side; the
+    contracting path runs down the left, the expanding path up the right, with
+    max pooling (down arrows), 2x2 transposed convolutions (up arrows) and the
+    skip connections that concatenate the two paths at every resolution.
+    Returns ``ax``. Chapter: *Detection and segmentation*.
+    """
+    from matplotlib.patches import FancyArrowPatch, Rectangle
+
+    from ..plot import PALETTE
+
+    size = _check_drawing(ax, model, size)
+    depth = model.depth
+    chans = [block[-3].out_channels for block in model.down]  # each block's last conv
+    sides = [-(-size // 2 ** depth) * 2 ** (depth - k) for k in range(depth + 1)]
+    colours = {"pool": PALETTE[3], "up": PALETTE[2], "skip": "0.45", "conv": PALETTE[0]}
+
+    def box(x: float, level: int, c: int, colour: str) -> tuple[float, float]:
+        """A feature map at ``level`` (0 = full resolution); returns its centre."""
+        height = 0.45 + 0.55 * sides[level] / sides[0]
+        width = 0.25 + 0.35 * c / chans[-1]
+        ax.add_patch(Rectangle((x - width / 2, -level - height / 2), width, height,
+                               facecolor=colour, alpha=0.25, edgecolor=colour))
+        ax.text(x, -level, f"{c}\n{sides[level]}²", ha="center", va="center", fontsize=7)
+        return x, -level
+
+    def arrow(start, end, colour: str, style: str = "-", shrink: float = 14) -> None:
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=8,
+                                     color=colour, linestyle=style, shrinkA=14,
+                                     shrinkB=shrink))
+
+    x_in = box(-1.0, 0, model.down[0][0].in_channels, "0.6")
+    down = [box(float(k), k, c, colours["conv"]) for k, c in enumerate(chans)]
+    arrow(x_in, down[0], colours["conv"])
+    for k in range(depth):
+        arrow(down[k], down[k + 1], colours["pool"])
+    last = down[-1]
+    for k in reversed(range(depth)):
+        x = 2.0 * depth - k
+        up = box(x - 0.45, k, chans[k], colours["up"])
+        arrow(last, up, colours["up"])
+        arrow(down[k], (up[0] - 0.2, up[1]), colours["skip"], "--", shrink=0)
+        last = box(x + 0.2, k, chans[k], colours["conv"])
+        arrow(up, last, colours["conv"])
+    out = box(2.0 * depth + 1.2, 0, model.num_classes, "0.6")
+    arrow(last, out, "0.3")
+    for x, text in ((x_in[0], "input"), (out[0], "logits"), (depth / 2, "encoder"),
+                    (1.5 * depth + 0.5, "decoder")):
+        ax.text(x, 0.62, text, ha="center", fontsize=8)
+    for name, colour, text in (
+            ("conv", colours["conv"], f"{len(model.down[0]) // 3} x (3x3 conv, BN, ReLU)"),
+            ("pool", colours["pool"], "2x2 max pool, then the convs"),
+            ("up", colours["up"], "2x2 transposed conv, stride 2"),
+            ("skip", colours["skip"], "skip: copy and concatenate")):
+        ax.plot([], [], color=colour, lw=2, ls="--" if name == "skip" else "-", label=text)
+    ax.plot([], [], color="0.3", lw=2, label="1x1 conv to class logits")
+    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    ax.set_xlim(-1.6, 2.0 * depth + 1.8)
+    ax.set_ylim(-depth - 0.8, 0.8)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def _check_drawing(ax, model, size) -> int:
+    """The arguments of :func:`draw_unet`; returns ``size``."""
+    if not callable(getattr(ax, "add_patch", None)):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}")
+    if not isinstance(model, UNet):
+        raise TypeError(f"model must be a UNet, got {type(model).__name__}")
+    return check_int("size", size, minimum=1)
