@@ -10,11 +10,13 @@ from dlbook.train import accuracy, predict
 
 
 def test_recipe_reaches_the_chapter_accuracy():
-    # Exactly the chapter's call: default data, hyperparameters and seed.
+    # Exactly the chapter's call: default data, hyperparameters and seed. The recipe
+    # is held to the validation split it was chosen on; the test split is the
+    # chapter's to report, once.
     data = load_digits(flatten=True)
     model, history = train_softmax_regression(data, verbose=False)
-    test_acc = float(accuracy(predict(model, data.test.X), data.test.y))
-    assert test_acc >= 0.94
+    val_acc = float(accuracy(predict(model, data.val.X), data.val.y))
+    assert val_acc >= 0.94
     assert history["train_loss"][-1] < history["train_loss"][0]
     assert history["val_accuracy"][-1] >= 0.94
 

@@ -28,7 +28,8 @@ def main() -> int:
     toc = {"format": "jb-book", "root": "book/intro", "parts": [
         {"caption": "Using this book", "chapters": [{"file": "book/lecturers"}]},
         {"caption": "Chapter", "numbered": True, "chapters": [{"file": str(chapter)}]},
-        {"caption": "Appendix", "chapters": [{"file": "book/appendix/glossary"},
+        {"caption": "Appendix", "chapters": [{"file": "book/appendix/build-stats"},
+                                             {"file": "book/appendix/glossary"},
                                              {"file": "book/appendix/bibliography"}]}]}
     (out / "_toc.yml").write_text(yaml.safe_dump(toc))
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
