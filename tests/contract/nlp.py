@@ -87,6 +87,8 @@ EXAMPLES = {
     "dlbook.nlp.corpora.NameSplit": Example(record=RECORD),
     "dlbook.nlp.corpora.NameSplits": Example(record=RECORD),
     "dlbook.nlp.corpora.load_names": Example(dict(seed=0)),
+    # --- the chapter's exercise checks -------------------------------------------
+    **checks_in("dlbook.checks.text_representation"),
     # --- textcnn --------------------------------------------------------------
     "dlbook.nlp.textcnn.TextCNN": Example(
         dict(vocab_size=10, num_classes=2, embed_dim=4, widths=(2, 3), channels=3,

@@ -90,19 +90,27 @@ def bag_of_words(sequences: list[list[int]], vocab_size: int) -> torch.Tensor:
     occurs in ``sequences[n]``, in any order. Chapter: *Text representation*."""
     sequences = check_sequence("sequences", sequences, nonempty=False)
     vocab_size = check_int("vocab_size", vocab_size, minimum=1)
-    counts = torch.zeros(len(sequences), vocab_size)
-    for n, seq in enumerate(sequences):
-        ids = _as_id_tensor("sequences", seq)
-        _check_ids("sequences", ids, vocab_size)
-        counts[n] += torch.bincount(ids, minlength=vocab_size).float()
+    seqs = [_check_ids("sequences", _as_id_tensor("sequences", s), vocab_size)
+            for s in sequences]
+    counts = torch.zeros(len(seqs), vocab_size)
+    if seqs:
+        rows = torch.repeat_interleave(torch.arange(len(seqs)),
+                                       torch.tensor([len(s) for s in seqs]))
+        ids = torch.cat([s.reshape(-1) for s in seqs]).long()
+        counts.index_put_((rows, ids), torch.ones(len(ids)), accumulate=True)
     return counts
 
 
 def _as_id_tensor(name: str, seq: object) -> torch.Tensor:
     if isinstance(seq, torch.Tensor):
+        if seq.ndim != 1:
+            raise ValueError(f"{name} must hold 1-D tensors of ids, got shape "
+                             f"{tuple(seq.shape)}")
         return seq
     seq = check_sequence(name, seq, nonempty=False)
-    return torch.tensor([check_int(name, i) for i in seq], dtype=torch.long)
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in seq):
+        seq = [check_int(name, i) for i in seq]
+    return torch.tensor(seq, dtype=torch.long)
 
 
 def _check_ids(name: str, ids: object, vocab_size: int) -> torch.Tensor:
