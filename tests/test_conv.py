@@ -53,9 +53,9 @@ def _values_and_grads(fn, x, weight, bias, kwargs, upstream_seed=0):
     return out, grads
 
 
-def _assert_matches_torch(fn, case):
+def _assert_matches_torch(fn, case, reference=F.conv2d):
     x, weight, bias, kwargs = case
-    want, want_grads = _values_and_grads(F.conv2d, x, weight, bias, kwargs)
+    want, want_grads = _values_and_grads(reference, x, weight, bias, kwargs)
     got, got_grads = _values_and_grads(fn, x, weight, bias, kwargs)
     assert got.shape == want.shape
     assert torch.allclose(got, want, **TOL)
@@ -281,13 +281,7 @@ def conv_transpose_cases(draw):
 @FAST
 @given(conv_transpose_cases())
 def test_conv_transpose2d_matches_torch(case):
-    x, weight, bias, kwargs = case
-    want, want_grads = _values_and_grads(F.conv_transpose2d, x, weight, bias, kwargs)
-    got, got_grads = _values_and_grads(conv_transpose2d, x, weight, bias, kwargs)
-    assert got.shape == want.shape
-    assert torch.allclose(got, want, **TOL)
-    for g, w in zip(got_grads, want_grads):
-        assert torch.allclose(g, w, **TOL)
+    _assert_matches_torch(conv_transpose2d, case, reference=F.conv_transpose2d)
 
 
 @FAST

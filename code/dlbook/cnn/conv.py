@@ -94,14 +94,28 @@ def unfold(x: torch.Tensor, kernel_size: IntPair, stride: IntPair = 1,
     return patches.reshape(n, c * kh * kw, h_out * w_out)
 
 
-def _check_conv(x: torch.Tensor, weight: torch.Tensor,
-                bias: torch.Tensor | None, groups: int) -> int:
+def _check_tensors(x: torch.Tensor, weight: torch.Tensor, groups: int) -> int:
+    """``x`` and ``weight`` 4-D floating tensors of one dtype; returns ``groups``."""
     check_tensor("x", x, ndim=4, floating=True)
     check_tensor("weight", weight, ndim=4, floating=True)
-    groups = check_int("groups", groups, minimum=1)
     if x.dtype != weight.dtype:
         raise TypeError(f"x and weight must have the same dtype, got "
                         f"{x.dtype} and {weight.dtype}")
+    return check_int("groups", groups, minimum=1)
+
+
+def _check_bias(bias: torch.Tensor | None, c_out: int) -> None:
+    if bias is not None:
+        check_tensor("bias", bias, ndim=1, floating=True)
+        if len(bias) != c_out:
+            raise ValueError(
+                f"bias must have one entry per output channel of weight ({c_out}), "
+                f"got shape {tuple(bias.shape)}")
+
+
+def _check_conv(x: torch.Tensor, weight: torch.Tensor,
+                bias: torch.Tensor | None, groups: int) -> int:
+    groups = _check_tensors(x, weight, groups)
     c_in, c_out = x.shape[1], weight.shape[0]
     if c_in % groups or c_out % groups:
         raise ValueError(
@@ -112,12 +126,7 @@ def _check_conv(x: torch.Tensor, weight: torch.Tensor,
             f"weight of shape {tuple(weight.shape)} expects "
             f"{weight.shape[1] * groups} input channels "
             f"(weight.shape[1] * groups), but x has {c_in} channels")
-    if bias is not None:
-        check_tensor("bias", bias, ndim=1, floating=True)
-        if len(bias) != c_out:
-            raise ValueError(
-                f"bias must have one entry per output channel of weight ({c_out}), "
-                f"got shape {tuple(bias.shape)}")
+    _check_bias(bias, c_out)
     return groups
 
 
@@ -217,21 +226,12 @@ def conv_transpose2d(x: torch.Tensor, weight: torch.Tensor,
 def _check_conv_transpose(x, weight, bias, stride, padding, output_padding, groups,
                           dilation):
     """The arguments of :func:`conv_transpose2d`; returns them as pairs, and the output size."""
-    check_tensor("x", x, ndim=4, floating=True)
-    check_tensor("weight", weight, ndim=4, floating=True)
-    groups = check_int("groups", groups, minimum=1)
-    if x.dtype != weight.dtype:
-        raise TypeError(f"x and weight must have the same dtype, got {x.dtype} and "
-                        f"{weight.dtype}")
+    groups = _check_tensors(x, weight, groups)
     if weight.shape[0] != x.shape[1] or x.shape[1] % groups:
         raise ValueError(f"weight (C_in, C_out / groups, kh, kw) must have one row per "
                          f"channel of x ({x.shape[1]}), divisible by groups={groups}; "
                          f"got weight of shape {tuple(weight.shape)}")
-    if bias is not None:
-        check_tensor("bias", bias, ndim=1, floating=True)
-        if len(bias) != weight.shape[1] * groups:
-            raise ValueError(f"bias must have one entry per output channel "
-                             f"({weight.shape[1] * groups}), got shape {tuple(bias.shape)}")
+    _check_bias(bias, weight.shape[1] * groups)
     stride, padding = _pair("stride", stride, 1), _pair("padding", padding, 0)
     extra, dilation = _pair("output_padding", output_padding, 0), _pair("dilation", dilation, 1)
     size = []
