@@ -299,6 +299,9 @@ ANSWERS = {
     "siamese.check_hardest_negative": (hardest_negative, ("list",)),
     "interpretability.check_integrated_gradients": (integrated_gradients, TENSOR),
     "interpretability.check_cascading_randomization": (cascade, ()),
+    "language_models.check_perplexity": (lambda p: torch.exp(-p.log().mean()), NUMBER),
+    "language_models.check_add_k": (lambda c, k: (c + k) / (c.sum() + k * len(c)),
+                                     TENSOR + ("list",)),
 }
 
 

@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from . import INFINITE, Example, Propagates, merge, propagates
+from . import INFINITE, Example, Propagates, checks_in, merge, propagates
 
 STEPS = "a recurrent step is arithmetic: a NaN in gives a NaN out, as in torch"
 NO_ROWS = {"empty": "zero sequences give zero outputs"}
@@ -69,3 +69,5 @@ EXAMPLES = {
         dict(sequences=IDS, context_size=2, bos=0, eos=1),
         accept={"sequences": EMPTY_SEQUENCE}),
 }
+
+EXAMPLES.update(checks_in("dlbook.checks.language_models"))
