@@ -242,6 +242,26 @@ def integrated_gradients(f, x, baseline, steps):
     return (x - baseline) * total / steps
 
 
+def most_frequent_pair(words):
+    counts = {}
+    for word, n in words.items():
+        for pair in zip(word, word[1:]):
+            counts[pair] = counts.get(pair, 0) + n
+    return max(counts, key=counts.get)
+
+
+def pad(sequences, pad_id):
+    lengths = torch.tensor([len(s) for s in sequences])
+    ids = torch.full((len(sequences), int(lengths.max())), pad_id)
+    for b, s in enumerate(sequences):
+        ids[b, :len(s)] = torch.tensor(s, dtype=torch.long)
+    return ids, torch.arange(ids.shape[1]) < lengths[:, None]
+
+
+def masked_max_pool(h, mask):
+    return h.masked_fill(~mask[:, None, :], float("-inf")).amax(dim=2)
+
+
 # Forms a right answer takes: "float" (a number as a Python float), "numpy" (a
 # NumPy scalar), "tensor0d" (a number as a 0-d tensor), "float32" (a floating
 # tensor in float32), "list" (a tensor as a list).
@@ -299,6 +319,9 @@ ANSWERS = {
     "siamese.check_hardest_negative": (hardest_negative, ("list",)),
     "interpretability.check_integrated_gradients": (integrated_gradients, TENSOR),
     "interpretability.check_cascading_randomization": (cascade, ()),
+    "text_representation.check_most_frequent_pair": (most_frequent_pair, ()),
+    "text_representation.check_padding": (pad, ("list",)),
+    "text_representation.check_masked_max_pool": (masked_max_pool, TENSOR + ("list",)),
     "language_models.check_perplexity": (lambda p: torch.exp(-p.log().mean()), NUMBER),
     "language_models.check_add_k": (lambda c, k: (c + k) / (c.sum() + k * len(c)),
                                      TENSOR + ("list",)),

@@ -5,9 +5,105 @@ from torch import nn
 
 from . import INFINITE, Example, Propagates, checks_in, merge, propagates
 
+RECORD = "a plain record: its fields are stored as given"
+NO_TEXT = {"empty": "an empty text has no tokens: the result is empty"}
+ANY_TEXT = {"range": "any string is a text"}
+ANY_TOKEN = {"element:range": "any string is a token"}
+IDS_AS_GIVEN = {"element:empty": "an empty sequence is all padding",
+                "element:element:range": "ids are stored as given"}
+
+
+def _vocab_args():
+    return dict(tokens=list("banana bread"), min_freq=1)
+
+
+EXAMPLES = {
+    # --- tokenize --------------------------------------------------------------
+    "dlbook.nlp.tokenize.char_tokenize": Example(accept={"text": ANY_TEXT}, args=dict(text="héllo")),
+    "dlbook.nlp.tokenize.word_tokenize": Example(
+        dict(text="Hello, world", lowercase=True), accept={"text": ANY_TEXT}),
+    "dlbook.nlp.tokenize.chunks": Example(accept={"text": ANY_TEXT}, args=dict(text="the cat sat")),
+    "dlbook.nlp.tokenize.merge_pair": Example(
+        dict(symbols=[1, 2, 3, 1, 2], pair=(1, 2), new=9),
+        accept={"symbols": {"empty": "an empty sequence has no pair to merge",
+                            "element": "symbols are compared for equality only: any "
+                                       "value is a symbol"},
+                "pair": {"element": "symbols are compared for equality only: any "
+                                    "value is a symbol"},
+                "new": {"*": "the new symbol is stored as given, like any symbol"}}),
+    "dlbook.nlp.tokenize.BPETokenizer": Example(
+        dict(merges=[(97, 98), (256, 99)]),
+        accept={"merges": {"empty": "no merges: a tokenizer of single bytes"}},
+        methods={"encode": Example(dict(text="abcab"), accept={"text": ANY_TEXT}),
+                 "decode": Example(dict(ids=[256, 257, 97]),
+                                   accept={"ids": {"empty": "no ids decode to ''"}}),
+                 "tokens": Example(dict(text="abcab"), accept={"text": ANY_TEXT}),
+                 "encode_chunk": Example(dict(chunk="abc"), accept={"chunk": ANY_TEXT}),
+                 "truncated": Example(dict(num_merges=1))}),
+    "dlbook.nlp.tokenize.train_bpe": Example(dict(text="ab ab ab abc", num_merges=3),
+                                                 accept={"text": ANY_TEXT}),
+    # --- vocab ----------------------------------------------------------------
+    "dlbook.nlp.vocab.Vocab": Example(
+        _vocab_args, accept={"tokens": {"empty": "no tokens: only the special tokens", **ANY_TOKEN}},
+        methods={"encode": Example(dict(tokens=["b", "a", "z"], add_bos=True, add_eos=False),
+                                   accept={"tokens": {**NO_TEXT, **ANY_TOKEN}}),
+                 "decode": Example(dict(ids=[2, 5, 1, 3], skip_specials=True),
+                                   accept={"ids": {"empty": "no ids decode to no tokens"}})}),
+    "dlbook.nlp.vocab.build_vocab": Example(
+        dict(texts=[["a", "b"], ["b"]], min_freq=1),
+        accept={"texts": {"empty": "no texts: only the special tokens",
+                          "element:empty": "an empty text adds no tokens",
+                          "element:element:range": "any string is a token"}}),
+    "dlbook.nlp.vocab.one_hot": Example(
+        dict(ids=torch.tensor([0, 2, 1]), vocab_size=3),
+        accept={"ids": {"shape": "one row per id, for ids of any shape",
+                        "empty": "no ids give no rows"}}),
+    "dlbook.nlp.vocab.bag_of_words": Example(
+        dict(sequences=[[1, 1, 2], [0]], vocab_size=3),
+        accept={"sequences": {"empty": "no sequences give a (0, vocab_size) matrix",
+                              "element:empty": "an empty sequence counts nothing"}}),
+    # --- batching -------------------------------------------------------------
+    "dlbook.nlp.batching.PaddedBatch": Example(record=RECORD),
+    "dlbook.nlp.batching.lengths_to_mask": Example(
+        dict(lengths=torch.tensor([2, 0, 3]), max_length=4),
+        accept={"lengths": {"empty": "no lengths give an empty mask"}}),
+    "dlbook.nlp.batching.pad_sequences": Example(
+        dict(sequences=[[5, 6, 7], [8]], pad_id=0, min_length=0),
+        accept={"pad_id": {"range": "any integer may mark padding"},
+                "sequences": IDS_AS_GIVEN}),
+    "dlbook.nlp.batching.iterate_batches": Example(
+        lambda: dict(sequences=[[5, 6], [7], [8, 9, 1]], labels=torch.tensor([0, 1, 0]),
+                     batch_size=2, shuffle=True, generator=torch.Generator().manual_seed(0),
+                     pad_id=0, min_length=0),
+        accept={"pad_id": {"range": "any integer may mark padding"},
+                "labels": {"nan": "labels are passed through as given",
+                           "inf": "labels are passed through as given",
+                           "dtype": "labels are passed through as given",
+                           "range": "labels are passed through as given",
+                           "shape:extra-dim": "labels are passed through as given"},
+                "sequences": IDS_AS_GIVEN}),
+    # --- corpora --------------------------------------------------------------
+    "dlbook.nlp.corpora.pydoc_text": Example({}),
+    "dlbook.nlp.corpora.name_shares": Example({}),
+    "dlbook.nlp.corpora.NameSplit": Example(record=RECORD),
+    "dlbook.nlp.corpora.NameSplits": Example(record=RECORD),
+    "dlbook.nlp.corpora.load_names": Example(dict(seed=0)),
+    # --- the chapter's exercise checks -------------------------------------------
+    **checks_in("dlbook.checks.text_representation"),
+    # --- textcnn --------------------------------------------------------------
+    "dlbook.nlp.textcnn.TextCNN": Example(
+        dict(vocab_size=10, num_classes=2, embed_dim=4, widths=(2, 3), channels=3,
+             dropout=0.1, pad_id=0),
+        methods={"forward": Example(
+            dict(ids=torch.tensor([[4, 5, 6, 0], [7, 8, 0, 0]])),
+            accept={"ids": {"empty": "zero sequences give zero rows of logits"}})}),
+}
+
+# --- language models and recurrent networks ------------------------------------
+
 STEPS = "a recurrent step is arithmetic: a NaN in gives a NaN out, as in torch"
 NO_ROWS = {"empty": "zero sequences give zero outputs"}
-IDS = [[2, 3], [2, 3, 4], [3, 2], [4]]
+LM_IDS = [[2, 3], [2, 3, 4], [3, 2], [4]]
 EMPTY_SEQUENCE = {"element:empty": "an empty sequence is a text of no tokens: only its "
                                    "end is predicted"}
 
@@ -33,7 +129,7 @@ def _layer():
 
 SIZES = dict(input_size=2, hidden_size=4)
 
-EXAMPLES = {
+EXAMPLES.update({
     # --- rnn -------------------------------------------------------------------
     "dlbook.nlp.rnn.RNNCell": Example(SIZES, methods={"forward": _cell(False)}),
     "dlbook.nlp.rnn.GRUCell": Example(SIZES, methods={"forward": _cell(False)}),
@@ -58,7 +154,7 @@ EXAMPLES = {
     "dlbook.nlp.ngram.NGramLM": Example(
         dict(order=2, vocab_size=5, bos=0, eos=1, smoothing="kneser-ney", k=1.0,
              discount=0.75),
-        methods={"fit": Example(dict(sequences=IDS), accept={"sequences": EMPTY_SEQUENCE})}),
+        methods={"fit": Example(dict(sequences=LM_IDS), accept={"sequences": EMPTY_SEQUENCE})}),
     # --- neural_lm -------------------------------------------------------------
     "dlbook.nlp.neural_lm.NeuralLM": Example(
         dict(vocab_size=6, context_size=2, embedding_dim=3, hidden_size=4, direct=True,
@@ -66,8 +162,8 @@ EXAMPLES = {
         methods={"forward": Example(dict(context=torch.tensor([[0, 1], [2, 5]])),
                                     accept={"context": NO_ROWS})}),
     "dlbook.nlp.neural_lm.context_windows": Example(
-        dict(sequences=IDS, context_size=2, bos=0, eos=1),
+        dict(sequences=LM_IDS, context_size=2, bos=0, eos=1),
         accept={"sequences": EMPTY_SEQUENCE}),
-}
+})
 
 EXAMPLES.update(checks_in("dlbook.checks.language_models"))

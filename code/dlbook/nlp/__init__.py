@@ -1,0 +1,9 @@
+"""Part IV, Sequences and language.
+
+``tokenize`` (character and word tokenisers, byte-pair encoding from scratch),
+``vocab`` (token ids, special tokens, unknown tokens, bags of words),
+``batching`` (padding variable-length sequences, masks, batches), ``corpora``
+(the documentation text of ``pydoc_data`` and the first names of ``names``, with a
+fixed train, validation and test split), ``textcnn`` (a convolutional network
+over characters or tokens for text classification).
+"""
