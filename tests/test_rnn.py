@@ -91,3 +91,37 @@ def test_bad_input_raises():
         from_torch(nn.Linear(2, 2))
     with pytest.raises(ValueError, match="module"):
         from_torch(nn.GRU(2, 2))  # not batch_first
+
+
+def test_language_model_predicts_every_step_and_samples():
+    from dlbook.nlp.rnn import RNNLM
+
+    torch.manual_seed(0)
+    model = RNNLM(7, embedding_dim=4, hidden_size=8, cell="lstm")
+    ids = torch.tensor([[2, 4, 5, 6], [2, 3, 0, 0]])
+    logits = model(ids)
+    assert logits.shape == (2, 4, 7)
+    # causal: the prediction at step 1 does not depend on later tokens
+    changed = ids.clone()
+    changed[0, 3] = 1
+    torch.testing.assert_close(model(changed)[0, :3], logits[0, :3])
+    a = model.sample(2, 3, torch.Generator().manual_seed(0), max_length=10)
+    b = model.sample(2, 3, torch.Generator().manual_seed(0), max_length=10)
+    assert a == b and len(a) <= 10 and 3 not in a
+
+
+def test_language_model_learns_a_fixed_sequence():
+    from dlbook.nlp.rnn import RNNLM
+
+    torch.manual_seed(0)
+    model = RNNLM(6, embedding_dim=4, hidden_size=16, cell="gru")
+    X, Y = torch.tensor([[0, 2, 3, 4, 5]] * 8), torch.tensor([[2, 3, 4, 5, 1]] * 8)
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    for _ in range(60):
+        loss = torch.nn.functional.cross_entropy(model(X).flatten(0, 1), Y.flatten())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert loss.item() < 0.05
+    with pytest.raises(ValueError, match="cell"):
+        RNNLM(6, cell="transformer")

@@ -137,6 +137,10 @@ EXAMPLES.update({
     "dlbook.nlp.rnn.RNN": Example(SIZES, methods={"forward": _layer()}),
     "dlbook.nlp.rnn.GRU": Example(SIZES, methods={"forward": _layer()}),
     "dlbook.nlp.rnn.LSTM": Example(SIZES, methods={"forward": _layer()}),
+    "dlbook.nlp.rnn.RNNLM": Example(
+        dict(vocab_size=6, embedding_dim=3, hidden_size=4, cell="gru", dropout=0.0),
+        methods={"forward": Example(dict(ids=torch.tensor([[2, 4, 5], [2, 3, 0]])),
+                                    accept={"ids": NO_ROWS})}),
     "dlbook.nlp.rnn.from_torch": Example(
         lambda: dict(module=nn.LSTM(2, 3, batch_first=True))),
     # --- perplexity ------------------------------------------------------------
@@ -167,3 +171,4 @@ EXAMPLES.update({
 })
 
 EXAMPLES.update(checks_in("dlbook.checks.language_models"))
+EXAMPLES.update(checks_in("dlbook.checks.rnn"))

@@ -16,7 +16,7 @@ import math
 import torch
 from torch import nn
 
-from .._args import check_int, check_tensor
+from .._args import check_choice, check_float, check_generator, check_int, check_tensor
 
 
 def _check_step(x: torch.Tensor, h: torch.Tensor, input_size: int, hidden_size: int,
@@ -210,3 +210,63 @@ def from_torch(module: nn.RNN | nn.GRU | nn.LSTM) -> RNN:
         for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
             getattr(ours.cell, name).copy_(getattr(module, f"{name}_l0"))
     return ours
+
+
+_LAYERS = {"rnn": RNN, "gru": GRU, "lstm": LSTM}
+
+
+class RNNLM(nn.Module):
+    """A recurrent language model: embeddings, one of our recurrent layers, and a
+    linear layer that gives the logits of the next token at every step.
+
+    ``cell`` is ``"rnn"``, ``"gru"`` or ``"lstm"``. ``forward(ids)`` takes token
+    ids ``(N, T)``, each sequence starting with ``<bos>``, and returns logits
+    ``(N, T, vocab_size)``: at step ``t``, the distribution of token ``t + 1``.
+    With ``dropout`` (a probability) the recurrent layer's outputs are dropped
+    out during training. Chapter: *Recurrent neural networks*.
+    """
+
+    def __init__(self, vocab_size: int, embedding_dim: int = 32, hidden_size: int = 128,
+                 cell: str = "lstm", dropout: float = 0.0) -> None:
+        super().__init__()
+        self.vocab_size = check_int("vocab_size", vocab_size, minimum=2)
+        layer = _LAYERS[check_choice("cell", cell, tuple(_LAYERS))]
+        self.embedding = nn.Embedding(vocab_size, check_int("embedding_dim", embedding_dim,
+                                                            minimum=1))
+        self.rnn = layer(embedding_dim, hidden_size)
+        self.dropout = nn.Dropout(check_float("dropout", dropout, minimum=0.0, maximum=1.0,
+                                              strict_max=True))
+        self.output = nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, ids: torch.Tensor, state=None):
+        _check_ids(ids, self.vocab_size)
+        hidden, _ = self.rnn(self.embedding(ids), state)   # (N, T, hidden_size)
+        return self.output(self.dropout(hidden))
+
+    @torch.no_grad()
+    def sample(self, bos: int, eos: int, generator: torch.Generator | None = None,
+               max_length: int = 30) -> list[int]:
+        """Draw one sequence, feeding each drawn token back in, until ``eos``
+        (left out) or ``max_length`` tokens."""
+        bos = check_int("bos", bos, minimum=0, maximum=self.vocab_size - 1)
+        eos = check_int("eos", eos, minimum=0, maximum=self.vocab_size - 1)
+        check_generator("generator", generator)
+        max_length = check_int("max_length", max_length, minimum=1)
+        was_training = self.training
+        self.eval()
+        token, state, out = bos, None, []
+        while len(out) < max_length:
+            hidden, state = self.rnn(self.embedding(torch.tensor([[token]])), state)
+            probs = torch.softmax(self.output(hidden[0, -1]), -1)
+            token = int(torch.multinomial(probs, 1, generator=generator))
+            if token == eos:
+                break
+            out.append(token)
+        self.train(was_training)
+        return out
+
+
+def _check_ids(ids: torch.Tensor, vocab_size: int) -> None:
+    check_tensor("ids", ids, ndim=2, integer=True)
+    if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= vocab_size):
+        raise ValueError(f"ids must hold ids in 0..{vocab_size - 1}")
