@@ -262,6 +262,18 @@ def masked_max_pool(h, mask):
     return h.masked_fill(~mask[:, None, :], float("-inf")).amax(dim=2)
 
 
+def clip_grads(grads, max_norm):
+    norm = torch.sqrt(sum((g ** 2).sum() for g in grads))
+    return [g * min(1.0, max_norm / float(norm)) for g in grads]
+
+
+def gru_step(x, h, w_ih, w_hh, b_ih, b_hh):
+    xr, xz, xn = (x @ w_ih.T + b_ih).chunk(3, 1)
+    hr, hz, hn = (h @ w_hh.T + b_hh).chunk(3, 1)
+    r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+    return (1 - z) * torch.tanh(xn + r * hn) + z * h
+
+
 # Forms a right answer takes: "float" (a number as a Python float), "numpy" (a
 # NumPy scalar), "tensor0d" (a number as a 0-d tensor), "float32" (a floating
 # tensor in float32), "list" (a tensor as a list).
@@ -322,6 +334,11 @@ ANSWERS = {
     "text_representation.check_most_frequent_pair": (most_frequent_pair, ()),
     "text_representation.check_padding": (pad, ("list",)),
     "text_representation.check_masked_max_pool": (masked_max_pool, TENSOR + ("list",)),
+    "language_models.check_perplexity": (lambda p: torch.exp(-p.log().mean()), NUMBER),
+    "language_models.check_add_k": (lambda c, k: (c + k) / (c.sum() + k * len(c)),
+                                     TENSOR + ("list",)),
+    "rnn.check_clip_grad_norm": (clip_grads, TENSOR),
+    "rnn.check_gru_step": (gru_step, TENSOR + ("list",)),
 }
 
 
