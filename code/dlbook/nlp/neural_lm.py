@@ -18,7 +18,7 @@ from .._args import check_bool, check_float, check_generator, check_int, check_s
 
 
 class NeuralLM(nn.Module):
-    """``logits = b + U tanh(d + H x)`` (+ ``W x`` with ``direct``), where ``x``
+    """``logits = b + U tanh(a + H x)`` (+ ``W x`` with ``direct``), where ``x``
     concatenates the embeddings ``C[w]`` of the ``context_size`` previous tokens.
 
     ``forward(context)`` takes ids of shape ``(N, context_size)``, oldest first,
@@ -35,7 +35,7 @@ class NeuralLM(nn.Module):
         inputs = context_size * check_int("embedding_dim", embedding_dim, minimum=1)
         hidden_size = check_int("hidden_size", hidden_size, minimum=1)
         self.embedding = nn.Embedding(vocab_size, embedding_dim)        # C
-        self.hidden = nn.Linear(inputs, hidden_size)                    # H, d
+        self.hidden = nn.Linear(inputs, hidden_size)                    # H, a
         self.dropout = nn.Dropout(check_float("dropout", dropout, minimum=0.0, maximum=1.0,
                                               strict_max=True))
         self.output = nn.Linear(hidden_size, vocab_size)                # U, b

@@ -22,10 +22,15 @@ def perplexity(log_probs: torch.Tensor) -> float:
     ``V``; a model that is always certain and right has perplexity 1.
     Chapter: *Language models*.
     """
+    _check_log_probs(log_probs)
+    return math.exp(-log_probs.double().mean().item())
+
+
+def _check_log_probs(log_probs: torch.Tensor) -> None:
+    """Check the argument of :func:`perplexity`: a nonempty float tensor of numbers <= 0."""
     check_tensor("log_probs", log_probs, floating=True, nonempty=True)
     if bool((log_probs > 0).any()) or bool(torch.isnan(log_probs).any()):
         raise ValueError("log_probs must hold log-probabilities, numbers <= 0")
-    return math.exp(-log_probs.double().mean().item())
 
 
 def token_log_probs(logits: torch.Tensor, targets: torch.Tensor,
