@@ -262,6 +262,22 @@ def masked_max_pool(h, mask):
     return h.masked_fill(~mask[:, None, :], float("-inf")).amax(dim=2)
 
 
+def skipgram_pairs(ids, window):
+    return [(ids[t], ids[t + j]) for t in range(len(ids))
+            for j in range(-window, window + 1) if j != 0 and 0 <= t + j < len(ids)]
+
+
+def sgns_loss(center, context, noise):
+    neg = torch.einsum("bkd,bd->bk", noise, center)
+    return (-F.logsigmoid((center * context).sum(-1)) - F.logsigmoid(-neg).sum(-1)).mean()
+
+
+def ppmi(counts):
+    p = counts / counts.sum()
+    pmi = torch.log(p / (p.sum(1, keepdim=True) * p.sum(0, keepdim=True)))
+    return torch.nan_to_num(pmi, nan=0.0).clamp(min=0)
+
+
 # Forms a right answer takes: "float" (a number as a Python float), "numpy" (a
 # NumPy scalar), "tensor0d" (a number as a 0-d tensor), "float32" (a floating
 # tensor in float32), "list" (a tensor as a list).
@@ -322,6 +338,9 @@ ANSWERS = {
     "text_representation.check_most_frequent_pair": (most_frequent_pair, ()),
     "text_representation.check_padding": (pad, ("list",)),
     "text_representation.check_masked_max_pool": (masked_max_pool, TENSOR + ("list",)),
+    "word2vec.check_skipgram_pairs": (skipgram_pairs, ()),
+    "word2vec.check_sgns_loss": (sgns_loss, TENSOR + NUMBER),
+    "word2vec.check_ppmi": (ppmi, TENSOR + ("list",)),
 }
 
 
