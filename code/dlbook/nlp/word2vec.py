@@ -160,14 +160,18 @@ class SkipGram(nn.Module):
 
     def forward(self, centers: torch.Tensor, contexts: torch.Tensor,
                 noise: torch.Tensor) -> torch.Tensor:
-        centers = _check_ids("centers", centers, self.vocab_size)
-        contexts = _check_ids("contexts", contexts, self.vocab_size)
-        noise = check_tensor("noise", noise, ndim=2, integer=True)
-        _check_ids("noise", noise.reshape(-1), self.vocab_size)
-        if len(contexts) != len(centers) or len(noise) != len(centers):
-            raise ValueError(f"centers, contexts and noise must have the same number of "
-                             f"rows, got {len(centers)}, {len(contexts)} and {len(noise)}")
+        _check_batch(centers, contexts, noise, self.vocab_size)
         return sgns_loss(self.center(centers), self.context(contexts), self.context(noise))
+
+
+def _check_batch(centers, contexts, noise, vocab_size):
+    _check_ids("centers", centers, vocab_size)
+    _check_ids("contexts", contexts, vocab_size)
+    noise = check_tensor("noise", noise, ndim=2, integer=True)
+    _check_ids("noise", noise.reshape(-1), vocab_size)
+    if len(contexts) != len(centers) or len(noise) != len(centers):
+        raise ValueError(f"centers, contexts and noise must have the same number of "
+                         f"rows, got {len(centers)}, {len(contexts)} and {len(noise)}")
 
 
 # --- counts: co-occurrence, PPMI and SVD -------------------------------------
@@ -238,10 +242,20 @@ def context_auc(vectors: torch.Tensor, pairs: torch.Tensor, noise: torch.Tensor)
     ``pairs`` ``(P, 2)`` holds (centre, context) ids and ``noise`` ``(P,)`` one
     noise id per pair; the score of a pair is the cosine similarity of the two
     words' vectors. Returns the fraction of pairs whose context beats the noise
-    word, ties counting one half: the area under the ROC curve of the score as a
-    detector of true contexts, 0.5 for vectors that know nothing.
+    word, ties counting one half: an area under the ROC curve of the score as a
+    detector of true contexts, compared pair by pair; 0.5 for vectors that know
+    nothing.
     Chapter: *Word vectors*.
     """
+    _check_auc_args(vectors, pairs, noise)
+    unit = vectors / vectors.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    true_score = (unit[pairs[:, 0]] * unit[pairs[:, 1]]).sum(1)
+    noise_score = (unit[pairs[:, 0]] * unit[noise]).sum(1)
+    wins = (true_score > noise_score).double() + 0.5 * (true_score == noise_score).double()
+    return wins.mean().item()
+
+
+def _check_auc_args(vectors, pairs, noise):
     vectors = check_tensor("vectors", vectors, ndim=2, floating=True, nonempty=True,
                            finite=True)
     pairs = check_tensor("pairs", pairs, ndim=2, integer=True, nonempty=True)
@@ -252,8 +266,3 @@ def context_auc(vectors: torch.Tensor, pairs: torch.Tensor, noise: torch.Tensor)
     if len(noise) != len(pairs):
         raise ValueError(f"noise must hold one id per row of pairs, got {len(noise)} ids "
                          f"for {len(pairs)} pairs")
-    unit = vectors / vectors.norm(dim=1, keepdim=True).clamp_min(1e-12)
-    true_score = (unit[pairs[:, 0]] * unit[pairs[:, 1]]).sum(1)
-    noise_score = (unit[pairs[:, 0]] * unit[noise]).sum(1)
-    wins = (true_score > noise_score).double() + 0.5 * (true_score == noise_score).double()
-    return wins.mean().item()
