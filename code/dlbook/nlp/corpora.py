@@ -73,7 +73,8 @@ def load_names(*, val_fraction: float = 0.15, test_fraction: float = 0.15,
                seed: int = 0) -> NameSplits:
     """The census first names, each once, labelled by sex, in a fixed split.
 
-    A name on both lists (women's and men's) gets the label of the larger share.
+    A name on both lists (women's and men's) gets the label of the larger share
+    (female on a tie).
     The split is stratified by label and the same for a given ``seed``; inside
     each part the names are shuffled. Chapters: *Text representation*, *Language
     models*, *Recurrent networks*.
