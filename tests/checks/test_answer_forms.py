@@ -272,6 +272,20 @@ def gru_step(x, h, w_ih, w_hh, b_ih, b_hh):
     hr, hz, hn = (h @ w_hh.T + b_hh).chunk(3, 1)
     r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
     return (1 - z) * torch.tanh(xn + r * hn) + z * h
+def skipgram_pairs(ids, window):
+    return [(ids[t], ids[t + j]) for t in range(len(ids))
+            for j in range(-window, window + 1) if j != 0 and 0 <= t + j < len(ids)]
+
+
+def sgns_loss(center, context, noise):
+    neg = torch.einsum("bkd,bd->bk", noise, center)
+    return (-F.logsigmoid((center * context).sum(-1)) - F.logsigmoid(-neg).sum(-1)).mean()
+
+
+def ppmi(counts):
+    p = counts / counts.sum()
+    pmi = torch.log(p / (p.sum(1, keepdim=True) * p.sum(0, keepdim=True)))
+    return torch.nan_to_num(pmi, nan=0.0).clamp(min=0)
 
 
 # Forms a right answer takes: "float" (a number as a Python float), "numpy" (a
@@ -339,6 +353,9 @@ ANSWERS = {
                                      TENSOR + ("list",)),
     "rnn.check_clip_grad_norm": (clip_grads, TENSOR),
     "rnn.check_gru_step": (gru_step, TENSOR + ("list",)),
+    "word2vec.check_skipgram_pairs": (skipgram_pairs, ()),
+    "word2vec.check_sgns_loss": (sgns_loss, TENSOR + NUMBER),
+    "word2vec.check_ppmi": (ppmi, TENSOR + ("list",)),
 }
 
 

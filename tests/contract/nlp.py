@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from . import INFINITE, Example, Propagates, checks_in, merge, propagates
+from . import INFINITE, Example, Propagates, checks_in, elementwise, merge, propagates
 
 RECORD = "a plain record: its fields are stored as given"
 NO_TEXT = {"empty": "an empty text has no tokens: the result is empty"}
@@ -97,6 +97,53 @@ EXAMPLES = {
         methods={"forward": Example(
             dict(ids=torch.tensor([[4, 5, 6, 0], [7, 8, 0, 0]])),
             accept={"ids": {"empty": "zero sequences give zero rows of logits"}})}),
+    # --- word2vec -------------------------------------------------------------
+    "dlbook.nlp.word2vec.skipgram_pairs": Example(
+        dict(ids=torch.tensor([3, 1, 4, 1, 5]), window=2, segments=torch.tensor([0, 0, 0, 1, 1])),
+        accept={"ids": {"empty": "an empty text has no pairs",
+                        "range:huge": "ids are only copied into pairs: any id >= 0 is valid"},
+                "segments": {"range": "any integers may number the segments"}}),
+    "dlbook.nlp.word2vec.keep_probabilities": Example(
+        dict(counts=torch.tensor([50.0, 5.0, 0.0]), threshold=0.01),
+        accept={"counts": {"dtype:int": "counts are naturally integers"}}),
+    "dlbook.nlp.word2vec.subsample": Example(
+        lambda: dict(ids=torch.tensor([0, 1, 1, 2]), keep=torch.tensor([0.5, 1.0, 0.2]),
+                     generator=torch.Generator().manual_seed(0)),
+        accept={"ids": {"empty": "an empty text keeps nothing"},
+                "keep": {"range": "a probability above 1 keeps the word always, below 0 "
+                                  "never, as the comparison with a uniform draw says"}}),
+    "dlbook.nlp.word2vec.noise_distribution": Example(
+        dict(counts=torch.tensor([16.0, 1.0, 0.0]), power=0.75),
+        accept={"counts": {"dtype:int": "counts are naturally integers"}}),
+    "dlbook.nlp.word2vec.log_sigmoid": Example(
+        dict(x=torch.tensor([-3.0, 0.0, 2.0])), accept=elementwise("x")),
+    "dlbook.nlp.word2vec.sgns_loss": Example(
+        lambda: dict(center=torch.randn(2, 3), context=torch.randn(2, 3),
+                     noise=torch.randn(2, 4, 3)),
+        accept=merge(propagates("center", "context", "noise"),
+                     {"noise": {"empty": "zero noise words: only the real pair's term"}})),
+    "dlbook.nlp.word2vec.SkipGram": Example(
+        dict(vocab_size=6, dim=3),
+        methods={"forward": Example(
+            dict(centers=torch.tensor([0, 5]), contexts=torch.tensor([1, 2]),
+                 noise=torch.tensor([[3, 4], [4, 0]])),
+            accept={"noise": {"length:last-dim": "any number K of noise words per pair"}})}),
+    "dlbook.nlp.word2vec.cooccurrence_matrix": Example(
+        dict(pairs=torch.tensor([[0, 1], [1, 0], [2, 2]]), vocab_size=3),
+        accept={"pairs": {"empty": "no pairs give a matrix of zeros"}}),
+    "dlbook.nlp.word2vec.ppmi": Example(
+        dict(counts=torch.tensor([[2.0, 1.0], [0.0, 1.0]])), accept={"counts": {"dtype:int": "counts are naturally integers"}}),
+    "dlbook.nlp.word2vec.svd_embeddings": Example(
+        dict(matrix=torch.tensor([[2.0, 1.0, 0.0], [1.0, 2.0, 0.0], [0.0, 0.0, 1.0]]), dim=2)),
+    "dlbook.nlp.word2vec.cosine_similarity_matrix": Example(
+        dict(vectors=torch.tensor([[1.0, 0.0], [1.0, 1.0], [0.0, 0.0]]))),
+    "dlbook.nlp.word2vec.nearest_neighbours": Example(
+        dict(vectors=torch.tensor([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]), word=0, k=2)),
+    "dlbook.nlp.word2vec.context_auc": Example(
+        dict(vectors=torch.tensor([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]),
+             pairs=torch.tensor([[0, 1], [2, 1]]), noise=torch.tensor([2, 0])),
+        accept={"vectors": {"length:last-dim": "vectors of any dimension can be compared"}}),
+    **checks_in("dlbook.checks.word2vec"),
 }
 
 # --- language models and recurrent networks ------------------------------------

@@ -5,5 +5,9 @@
 ``batching`` (padding variable-length sequences, masks, batches), ``corpora``
 (the documentation text of ``pydoc_data`` and the first names of ``names``, with a
 fixed train, validation and test split), ``textcnn`` (a convolutional network
-over characters or tokens for text classification).
+over characters or tokens for text classification), ``word2vec`` (skip-gram with
+negative sampling, co-occurrence counts, PPMI and SVD, nearest neighbours),
+``ngram`` (n-gram language models with add-k and Kneser-Ney smoothing),
+``neural_lm`` (Bengio's neural probabilistic language model), ``perplexity``,
+``rnn`` (recurrent, GRU and LSTM cells and layers, a recurrent language model).
 """
