@@ -43,6 +43,7 @@ def main() -> int:
            str(out / "_toc.yml"), "--config", str(out / "_config.yml"), "--path-output",
            str(out), "--warningiserror", "--keep-going"]
     env = {**os.environ, "DLBOOK_PROGRESS": "0"}
+    env.setdefault("OMP_NUM_THREADS", "1")  # as make sets it: one thread per chapter
     kernels = ROOT / ".venv-kernel" / "share" / "jupyter"
     if kernels.is_dir():  # the chapters' own kernel environment, as in the build
         env.setdefault("JUPYTER_PATH", str(kernels))
