@@ -80,6 +80,23 @@ def test_bpe_training_is_deterministic_and_encoding_matches_training():
     assert BPE.tokens(" theory")[0].startswith(" the")
 
 
+def test_bpe_each_merge_is_a_most_frequent_pair_by_a_full_recount():
+    # train_bpe updates its pair counts incrementally; recount from scratch after
+    # every merge and check that each merge had the largest count
+    # (eq-text-representation-pair-count), ties allowed.
+    freq = {}
+    for chunk in chunks(TEXT):
+        freq[chunk] = freq.get(chunk, 0) + 1
+    words = {tuple(c.encode("utf-8")): n for c, n in freq.items()}
+    for k, pair in enumerate(BPE.merges):
+        counts = {}
+        for word, n in words.items():
+            for p in zip(word, word[1:]):
+                counts[p] = counts.get(p, 0) + n
+        assert counts.get(pair, 0) == max(counts.values()) >= 2
+        words = {tuple(merge_pair(list(w), pair, 256 + k)): n for w, n in words.items()}
+
+
 def test_bpe_bad_input():
     with pytest.raises(TypeError, match="text"):
         train_bpe(b"bytes", 3)

@@ -1,5 +1,6 @@
 """The exercise checks of *Text representation*: right answers pass, typical mistakes fail."""
 
+import numpy as np
 import torch
 
 from dlbook.checks.text_representation import (check_masked_max_pool,
@@ -35,7 +36,19 @@ def pair_least(words):
     return min(counts, key=counts.get)
 
 
+def pair_once_per_word(words):  # a pair that occurs twice in a word counts once
+    counts = {}
+    for word, n in words.items():
+        for pair in set(zip(word, word[1:])):
+            counts[pair] = counts.get(pair, 0) + n
+    return max(counts, key=counts.get)
+
+
 def test_most_frequent_pair():
+    assert check_most_frequent_pair(lambda words: np.array(pair_right(words))).passed
+    result = check_most_frequent_pair(pair_once_per_word)
+    assert not result.passed and "once per word" in result.message
+
     assert check_most_frequent_pair(pair_right).passed
     assert check_most_frequent_pair(pair_as_list).passed
     result = check_most_frequent_pair(pair_unweighted)

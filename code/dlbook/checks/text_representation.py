@@ -8,16 +8,20 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import torch
 
 from . import (CheckResult, as_int, as_tensor, call_answer, compare_tensors, failed, passed,
                require_callable)
 
 
-def _pair_counts(words: dict[tuple[int, ...], int]) -> dict[tuple[int, int], int]:
+def _pair_counts(words: dict[tuple, int], pairs_once: bool = False
+                 ) -> dict[tuple[int, int], int]:
+    # With pairs_once, each key of words is already a word's tuple of pairs, and a
+    # pair counts once per word (the mistake the check names).
     counts: dict[tuple[int, int], int] = {}
     for word, n in words.items():
-        for pair in zip(word, word[1:]):
+        for pair in (set(word) if pairs_once else zip(word, word[1:])):
             counts[pair] = counts.get(pair, 0) + n
     return counts
 
@@ -40,7 +44,7 @@ def check_most_frequent_pair(fn: Callable[[dict], tuple[int, int]]) -> CheckResu
         got, problem = call_answer(name, fn, dict(words))
         if problem is not None:
             return problem
-        if isinstance(got, torch.Tensor) and got.numel() == 2 and got.ndim == 1:
+        if isinstance(got, (torch.Tensor, np.ndarray)) and got.shape == (2,):
             got = tuple(got.tolist())
         if not isinstance(got, (tuple, list)) or len(got) != 2 \
                 or any(as_int(v) is None for v in got):
@@ -59,6 +63,12 @@ def check_most_frequent_pair(fn: Callable[[dict], tuple[int, int]]) -> CheckResu
             return failed(name, f"on {what} {pair} is the most frequent pair if every "
                           "word counts once", "each word occurs words[word] times in the "
                           "text: add that many to each of its pairs.")
+        once = _pair_counts({tuple(zip(w, w[1:])): n for w, n in words.items()},
+                            pairs_once=True)
+        if once.get(pair) == max(once.values()):
+            return failed(name, f"on {what} {pair} is the most frequent pair if a pair "
+                          "counts once per word", "a pair can occur twice in one word "
+                          "(5, 6, 7, 5, 6): count every occurrence, not every word.")
         return failed(name, f"on {what} {pair} occurs {counts[pair]} times, but another "
                       f"pair occurs {best} times", "count every adjacent pair of every "
                       "word, weighted by the word's frequency, then take the largest.")

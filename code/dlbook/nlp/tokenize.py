@@ -135,8 +135,9 @@ def train_bpe(text: str, num_merges: int) -> BPETokenizer:
     """Learn ``num_merges`` byte-pair merges from ``text``.
 
     Start from the UTF-8 bytes of each chunk; repeatedly find the most frequent
-    adjacent pair of tokens (ties: the pair seen first) and merge it into a new
-    token. Stops early when no pair occurs twice. Chapter: *Text representation*.
+    adjacent pair of tokens (ties go to the pair whose count entry is oldest, so
+    training is deterministic) and merge it into a new token. Stops early when no
+    pair occurs twice. Chapter: *Text representation*.
     """
     _check_text("text", text)
     num_merges = check_int("num_merges", num_merges, minimum=0)
