@@ -26,11 +26,18 @@ def test_clip_check(answer, words):
         assert words in result.message
 
 
-def gru(x, h, w_ih, w_hh, b_ih, b_hh, *, swap=False, no_reset=False):
+def gru(x, h, w_ih, w_hh, b_ih, b_hh, *, swap=False, no_reset=False, zrn=False,
+        bias_outside=False):
     xr, xz, xn = (x @ w_ih.T + b_ih).chunk(3, 1)
     hr, hz, hn = (h @ w_hh.T + b_hh).chunk(3, 1)
+    if zrn:                                       # blocks read in the wrong order
+        xr, xz, hr, hz = xz, xr, hz, hr
     r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
-    n = torch.tanh(xn + (hn if no_reset else r * hn))
+    b_hn = b_hh.chunk(3)[2]
+    if bias_outside:
+        n = torch.tanh(xn + r * (hn - b_hn) + b_hn)
+    else:
+        n = torch.tanh(xn + (hn if no_reset else r * hn))
     return z * n + (1 - z) * h if swap else (1 - z) * n + z * h
 
 
@@ -38,6 +45,8 @@ def gru(x, h, w_ih, w_hh, b_ih, b_hh, *, swap=False, no_reset=False):
     (gru, None),
     (lambda *a: gru(*a, swap=True), "swap"),
     (lambda *a: gru(*a, no_reset=True), "leave the reset gate out"),
+    (lambda *a: gru(*a, zrn=True), "order z, r, n"),
+    (lambda *a: gru(*a, bias_outside=True), "b_hn outside the reset gate"),
 ])
 def test_gru_check(answer, words):
     result = check_gru_step(answer)

@@ -71,8 +71,8 @@ def check_gru_step(fn: Callable) -> CheckResult:
     require_callable("fn", fn)
     cell = torch.nn.GRUCell(3, 4).double()
     with torch.no_grad():
-        for p in cell.parameters():
-            p.copy_(_randn(*p.shape, seed=p.numel()))
+        for seed, p in enumerate(cell.parameters()):     # the two biases differ
+            p.copy_(_randn(*p.shape, seed=seed))
     x, h = _randn(5, 3, seed=10), _randn(5, 4, seed=11)
     args = (x, h, cell.weight_ih.detach(), cell.weight_hh.detach(), cell.bias_ih.detach(),
             cell.bias_hh.detach())
@@ -94,6 +94,12 @@ def check_gru_step(fn: Callable) -> CheckResult:
             "you apply the reset gate before the matrix (Cho et al.'s original form)":
                 ((1 - z) * n_inside + z * h,
                  "PyTorch multiplies r with (W_hn h + b_hn), after the matrix."),
+            "you read the blocks in the order z, r, n":
+                ((1 - r) * torch.tanh(xn + z * hn) + r * h,
+                 "PyTorch's rows hold the blocks of r, z and n, in that order."),
+            "you add b_hn outside the reset gate":
+                ((1 - z) * torch.tanh(xn + r * (hn - b_hh[8:]) + b_hh[8:]) + z * h,
+                 "PyTorch multiplies r with (W_hn h + b_hn), bias included."),
             "you leave the reset gate out":
                 ((1 - z) * torch.tanh(xn + hn) + z * h,
                  "the candidate n sees r * (W_hn h + b_hn)."),
