@@ -339,6 +339,11 @@ ANSWERS = {
                                      TENSOR + ("list",)),
     "rnn.check_clip_grad_norm": (clip_grads, TENSOR),
     "rnn.check_gru_step": (gru_step, TENSOR + ("list",)),
+    "seq2seq_attention.check_attention_weights": (
+        lambda e, m: torch.softmax(e.masked_fill(~m, float("-inf")), dim=1),
+        TENSOR + ("list",)),
+    "seq2seq_attention.check_beam_score": (
+        lambda lp, g: lp.sum() / len(lp) ** g, NUMBER),
 }
 
 

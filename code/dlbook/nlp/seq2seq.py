@@ -107,8 +107,8 @@ class Seq2Seq(nn.Module):
         return self.output(torch.cat([s, c], dim=1)), s, alpha
 
     def forward(self, src: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
-        _check_tgt(tgt_in, self.tgt_vocab_size, len(src))
         memory, mask, s = self.encode(src)
+        _check_tgt(tgt_in, self.tgt_vocab_size, len(src))
         logits = []
         for t in range(tgt_in.shape[1]):                   # teacher forcing: true y_{t-1}
             step_logits, s, _ = self._step(tgt_in[:, t], s, memory, mask)
@@ -220,9 +220,11 @@ def _check_src(src: torch.Tensor, vocab_size: int, pad_id: int) -> torch.Tensor:
 
 def _check_tgt(tgt_in: torch.Tensor, vocab_size: int, batch_size: int) -> None:
     check_tensor("tgt_in", tgt_in, ndim=2, integer=True)
+    if tgt_in.shape[1] == 0:
+        raise ValueError("tgt_in must hold at least one step (<bos>)")
     if tgt_in.shape[0] != batch_size:
-        raise ValueError(f"tgt_in must have one row per source: {batch_size} sources, "
-                         f"{tgt_in.shape[0]} rows")
+        raise ValueError(f"src and tgt_in must have the same number of rows, got "
+                         f"{batch_size} and {tgt_in.shape[0]}")
     if tgt_in.numel() and (int(tgt_in.min()) < 0 or int(tgt_in.max()) >= vocab_size):
         raise ValueError(f"tgt_in must hold ids in 0..{vocab_size - 1}")
 
