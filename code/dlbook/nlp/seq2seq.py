@@ -153,9 +153,10 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, beam_width: int = 5,
     """Beam search for one source sequence ``src`` (1-D ids).
 
     Keeps the ``beam_width`` most probable partial outputs at every step. A
-    hypothesis that emits ``<eos>`` is finished; the search stops when
-    ``beam_width`` hypotheses are finished, none is left, or after
-    ``max_length`` tokens (the unfinished ones then count as finished).
+    hypothesis that emits ``<eos>`` is finished and leaves the beam; the search
+    stops when no hypothesis is left, when no live one can beat the best
+    finished one any more (log-probabilities only fall as tokens are added), or
+    after ``max_length`` tokens (the unfinished ones then count as finished).
     Finished hypotheses are ranked by their log-probability divided by
     ``length ** length_penalty`` (0: no normalisation, 1: per-token average),
     the length counting ``<eos>``. Returns ``(tokens, log_probability)`` pairs,
@@ -167,6 +168,10 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, beam_width: int = 5,
     k = check_int("beam_width", beam_width, minimum=1)
     max_length = check_int("max_length", max_length, minimum=1)
     alpha = check_float("length_penalty", length_penalty, minimum=0.0)
+
+    def score(h):                        # log p(y | x) / T ** length_penalty
+        return h[1] / len(h[0]) ** alpha
+
     memory, mask, s = model.encode(src.unsqueeze(0))
     beams = [([], 0.0)]                  # live hypotheses: (tokens, log-probability)
     finished = []
@@ -186,13 +191,14 @@ def beam_search(model: Seq2Seq, src: torch.Tensor, beam_width: int = 5,
                 finished.append(hypothesis)
             else:
                 keep.append((b, hypothesis))
-        if len(finished) >= k or not keep:
-            break
         beams = [h for _, h in keep]
+        if not beams or (finished and max(map(score, finished)) >=
+                         max(lp for _, lp in beams) / max_length ** alpha):
+            break                        # no live hypothesis can still win
         s = s[[b for b, _ in keep]]
     else:
         finished += beams                # max_length reached: unfinished ones count
-    ranked = sorted(finished, key=lambda h: -h[1] / len(h[0]) ** alpha)
+    ranked = sorted(finished, key=score, reverse=True)
     return [(_until_eos(toks, model.eos_id), lp) for toks, lp in ranked]
 
 
