@@ -356,6 +356,11 @@ ANSWERS = {
     "word2vec.check_skipgram_pairs": (skipgram_pairs, ()),
     "word2vec.check_sgns_loss": (sgns_loss, TENSOR + NUMBER),
     "word2vec.check_ppmi": (ppmi, TENSOR + ("list",)),
+    "seq2seq_attention.check_attention_weights": (
+        lambda e, m: torch.softmax(e.masked_fill(~m, float("-inf")), dim=1),
+        TENSOR + ("list",)),
+    "seq2seq_attention.check_beam_score": (
+        lambda lp, g: lp.sum() / len(lp) ** g, NUMBER),
 }
 
 

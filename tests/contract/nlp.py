@@ -219,3 +219,36 @@ EXAMPLES.update({
 
 EXAMPLES.update(checks_in("dlbook.checks.language_models"))
 EXAMPLES.update(checks_in("dlbook.checks.rnn"))
+
+from dlbook.nlp.seq2seq import Seq2Seq as Seq2SeqModel  # noqa: E402
+
+
+def _seq2seq():
+    torch.manual_seed(0)
+    return Seq2SeqModel(6, 7, embedding_dim=3, hidden_size=4, attention=True).eval()
+
+
+SRC_IDS = {"range": "any id below the vocabulary size is a token"}
+EXAMPLES.update({
+    # --- seq2seq ---------------------------------------------------------------
+    "dlbook.nlp.seq2seq.AdditiveAttention": Example(
+        dict(query_size=3, key_size=4, attention_size=5),
+        methods={"forward": Example(lambda: dict(
+            query=torch.randn(2, 3, generator=_g()), keys=torch.randn(2, 4, 4, generator=_g()),
+            mask=torch.tensor([[True, True, True, False], [True, False, False, False]])),
+            accept=merge(propagates("query"), propagates("keys")))}),
+    "dlbook.nlp.seq2seq.Seq2Seq": Example(
+        dict(src_vocab_size=6, tgt_vocab_size=7, embedding_dim=3, hidden_size=4,
+             attention=True, pad_id=0, bos_id=2, eos_id=3),
+        methods={"forward": Example(dict(src=torch.tensor([[4, 5, 1], [5, 0, 0]]),
+                                         tgt_in=torch.tensor([[2, 4], [2, 6]])),
+                                    accept={"tgt_in": {"length:last-dim": "a target of "
+                                                       "any length is decoded"}})}),
+    "dlbook.nlp.seq2seq.greedy_decode": Example(
+        lambda: dict(model=_seq2seq(), src=torch.tensor([[4, 5, 1], [5, 0, 0]]),
+                     max_length=4)),
+    "dlbook.nlp.seq2seq.beam_search": Example(
+        lambda: dict(model=_seq2seq(), src=torch.tensor([4, 5, 1]), beam_width=3,
+                     max_length=4, length_penalty=0.5)),
+})
+EXAMPLES.update(checks_in("dlbook.checks.seq2seq_attention"))

@@ -9,5 +9,7 @@ over characters or tokens for text classification), ``word2vec`` (skip-gram with
 negative sampling, co-occurrence counts, PPMI and SVD, nearest neighbours),
 ``ngram`` (n-gram language models with add-k and Kneser-Ney smoothing),
 ``neural_lm`` (Bengio's neural probabilistic language model), ``perplexity``,
-``rnn`` (recurrent, GRU and LSTM cells and layers, a recurrent language model).
+``rnn`` (recurrent, GRU and LSTM cells and layers, a recurrent language model),
+``seq2seq`` (an encoder-decoder with additive attention, greedy decoding and beam
+search).
 """
