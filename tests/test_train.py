@@ -54,6 +54,15 @@ def test_early_stopping_restores_best_weights():
         assert len(hist) == hist.best_epoch + 2
 
 
+def test_summary_quotes_the_best_epoch_as_well_as_the_last():
+    hist = History(records=[{"epoch": 1, "val_loss": 0.5}, {"epoch": 2, "val_loss": 0.25},
+                            {"epoch": 3, "val_loss": 0.75}], best_epoch=2)
+    assert hist.summary() == ("3 epochs in 0.0 s: val_loss 0.75; "
+                              "best epoch 2: val_loss 0.25")
+    hist.best_epoch = None
+    assert hist.summary() == "3 epochs in 0.0 s: val_loss 0.75"
+
+
 def test_scheduler_steps_per_epoch_and_per_batch():
     for step, expected in (("epoch", 3), ("batch", 3 * 4)):
         model, train, _ = _problem()

@@ -98,9 +98,16 @@ class History:
         return self.records[-1] if self.records else {}
 
     def summary(self) -> str:
-        numbers = ", ".join(f"{k} {v:.4g}" for k, v in self.last.items() if k != "epoch")
-        stop = f", best epoch {self.best_epoch}" if self.best_epoch else ""
-        return f"{len(self)} epochs in {self.seconds:.1f} s{stop}: {numbers}"
+        """One line: epochs, time, the last epoch's numbers and, with early stopping,
+        the best epoch's (whose weights ``fit`` restores by default)."""
+        def numbers(record):
+            return ", ".join(f"{k} {v:.4g}" for k, v in record.items() if k != "epoch")
+
+        line = f"{len(self)} epochs in {self.seconds:.1f} s: {numbers(self.last)}"
+        if self.best_epoch is None:
+            return line
+        best = next(r for r in self.records if r["epoch"] == self.best_epoch)
+        return f"{line}; best epoch {self.best_epoch}: {numbers(best)}"
 
     __repr__ = summary
 
