@@ -547,3 +547,9 @@ def test_wrong_answers_get_feedback_not_a_traceback(name, kind):
     text = f"{result.message} {result.hint}"
     assert not NAMED[kind] or any(word in text for word in NAMED[kind]), \
         f"{name}: the feedback for a wrong answer ({kind}) does not name it: {result}"
+
+
+def test_check_skipgram_pairs_accepts_a_numpy_array_of_pairs():
+    from dlbook.checks.word2vec import check_skipgram_pairs
+    result = check_skipgram_pairs(lambda ids, window: np.array(skipgram_pairs(ids, window)))
+    assert result.passed, result
