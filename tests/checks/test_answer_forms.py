@@ -610,3 +610,7 @@ def test_convolution_checks_give_no_size_hint_for_wrong_values(name, right):
     assert not result.passed
     assert "wrong values" in result.message
     assert "H - kh + 1" not in result.hint and "C_out" not in result.hint, result
+def test_check_skipgram_pairs_accepts_a_numpy_array_of_pairs():
+    from dlbook.checks.word2vec import check_skipgram_pairs
+    result = check_skipgram_pairs(lambda ids, window: np.array(skipgram_pairs(ids, window)))
+    assert result.passed, result

@@ -25,6 +25,8 @@ def _pairs(ids: list[int], window: int, offsets=None) -> Counter:
 
 def _as_pairs(got) -> Counter | None:
     """The reader's pairs as a multiset of (int, int), or None if they are not pairs."""
+    if type(got).__module__ == "numpy":                   # a NumPy array of pairs
+        got = torch.as_tensor(got)
     if isinstance(got, torch.Tensor):
         if got.ndim != 2 or got.shape[1:] != (2,) or got.is_floating_point():
             return None
