@@ -59,6 +59,17 @@ def add_terms(app: Sphinx, docname: str, source: list[str]) -> None:
     source[0] += render(entries)
 
 
+def glossary_outdated(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Read the glossary page again when a term file appears or disappears (Sphinx
+    tracks only the files that existed when the page was last read)."""
+    files = sorted(p.name for p in (Path(app.srcdir) / "book" / "glossary").glob("*.yml"))
+    if getattr(env, "glossary_files", None) == files:
+        return []
+    env.glossary_files = files
+    return [GLOSSARY_DOC]
+
+
 def setup(app: Sphinx):
     app.connect("source-read", add_terms)
+    app.connect("env-get-outdated", glossary_outdated)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
