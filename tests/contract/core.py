@@ -127,6 +127,11 @@ EXAMPLES = {
         accept={"check": {"*": TEXT},
                 "fn": {"*": "fn is the reader's function: whatever calling it raises is "
                             "reported as a failed check"}}),
+    "dlbook.checks.call_for_number": Example(
+        dict(check="check", fn=float),
+        accept={"check": {"*": TEXT},
+                "fn": {"*": "fn is the reader's function: whatever calling it raises or "
+                            "returns is reported as a failed check"}}),
     "dlbook.checks.compare_tensors": Example(
         dict(check="check", got=torch.ones(2), want=torch.ones(2), atol=1e-5, rtol=1e-4,
              what="the result"),

@@ -159,6 +159,20 @@ def as_tensor(value: Any) -> Any:
     return value
 
 
+def call_for_number(check: str, fn: Callable, *args, **kwargs
+                    ) -> tuple[float | None, CheckResult | None]:
+    """:func:`call_answer` for a function that must return one number: returns
+    ``(the number as a float, None)``, or ``(None, failed result)``."""
+    got, problem = call_answer(check, fn, *args, **kwargs)
+    if problem is not None:
+        return None, problem
+    value = as_number(got)
+    if value is None:
+        return None, failed(check, f"return one number, got {type(got).__name__}",
+                            "a Python float or a tensor with one element.")
+    return value, None
+
+
 def as_number(value: Any) -> float | None:
     """The reader's answer as a float when it is one number in any form, else None.
 

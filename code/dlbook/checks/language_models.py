@@ -11,7 +11,7 @@ from typing import Callable
 
 import torch
 
-from . import CheckResult, as_number, call_answer, compare_tensors, failed, passed, \
+from . import CheckResult, call_answer, call_for_number, compare_tensors, failed, passed, \
     require_callable
 
 
@@ -32,13 +32,9 @@ def check_perplexity(fn: Callable[[torch.Tensor], float]) -> CheckResult:
              ("100 random probabilities", _probs(100, 0)),
              ("a text of 5,000 tokens", _probs(5000, 1, low=0.001))]
     for what, probs in cases:
-        got, problem = call_answer(name, fn, probs)
+        value, problem = call_for_number(name, fn, probs)
         if problem is not None:
             return problem
-        value = as_number(got)
-        if value is None:
-            return failed(name, f"return one number, got {type(got).__name__}",
-                          "a Python float or a tensor with one element.")
         log_p = probs.log()
         want = math.exp(-log_p.mean().item())
         if math.isclose(value, want, rel_tol=1e-6):

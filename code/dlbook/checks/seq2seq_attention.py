@@ -11,8 +11,8 @@ from typing import Callable
 
 import torch
 
-from . import CheckResult, as_number, as_tensor, call_answer, compare_tensors, failed, \
-    passed, require_callable
+from . import (CheckResult, as_tensor, call_answer, call_for_number, compare_tensors,
+               failed, passed, require_callable)
 
 
 def _scores(seed: int, scale: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -74,13 +74,9 @@ def check_beam_score(fn: Callable[[torch.Tensor, float], float]) -> CheckResult:
                                    ("7 tokens, length_penalty 1", lp, 1.0),
                                    ("7 tokens, length_penalty 0.6", lp, 0.6),
                                    ("2,000 tokens, length_penalty 1", long, 1.0)):
-        got, problem = call_answer(name, fn, log_probs.clone(), gamma)
+        value, problem = call_for_number(name, fn, log_probs.clone(), gamma)
         if problem is not None:
             return problem
-        value = as_number(got)
-        if value is None:
-            return failed(name, f"return one number, got {type(got).__name__}",
-                          "a Python float or a tensor with one element.")
         want = float(log_probs.sum()) / len(log_probs) ** gamma
         if math.isclose(value, want, rel_tol=1e-6, abs_tol=1e-9):
             continue
