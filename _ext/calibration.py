@@ -15,11 +15,24 @@ and plain Python loops.
 
 from __future__ import annotations
 
+import resource
 import time
 
 # CPU seconds of ``workload()`` on the reference machine, quiet (``measure()``,
 # as printed by ``python _ext/calibration.py``).
 REFERENCE_SECONDS = 0.29
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's children that have exited and been waited for:
+    read before and after a chapter, the difference is its kernel's CPU time."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def scaled_cost(cpu_seconds: float, calibration_seconds: float) -> float:
+    """A chapter's kernel CPU seconds as the reference machine would spend them."""
+    return cpu_seconds * REFERENCE_SECONDS / calibration_seconds
 
 
 def workload() -> None:

@@ -17,7 +17,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from calibration import REFERENCE_SECONDS
+from calibration import REFERENCE_SECONDS, scaled_cost
 from parallel_exec import cache_record
 
 BUDGET_SECONDS = 60.0
@@ -43,7 +43,7 @@ def chapter_costs(app: Sphinx) -> dict[str, dict]:
             "cpu_seconds": cpu,
             "calibration_seconds": calibration,
             "calibration_runs": data.get("calibration_runs"),
-            "scaled_seconds": (cpu * REFERENCE_SECONDS / calibration
+            "scaled_seconds": (scaled_cost(cpu, calibration)
                                if cpu is not None and calibration else None),
         }
     app._chapter_costs = costs

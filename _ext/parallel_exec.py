@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -59,28 +58,23 @@ def cache_record(env, docname: str):
         return None
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _execute(notebook, timeout: int) -> dict:
     """Run one notebook in a fresh kernel (a child of this worker), calibrating the
     machine just before and just after, under the same load as the chapter."""
     import statistics
 
-    from calibration import measure_runs
+    from calibration import children_cpu, measure_runs
     from jupyter_cache.executors.utils import single_nb_execution
 
     # the median of three short runs on each side: one run alone is at the mercy of
     # whatever else the machine did in that third of a second
     before = measure_runs(repeats=3)
-    cpu = _children_cpu()
+    cpu = children_cpu()
     with tempfile.TemporaryDirectory() as cwd:
         result = single_nb_execution(notebook, cwd=cwd, timeout=timeout,
                                      allow_errors=False, meta_override=True)
     # the kernel has exited and been waited for, so its CPU time is counted
-    cpu = _children_cpu() - cpu
+    cpu = children_cpu() - cpu
     after = measure_runs(repeats=3)
     return {"notebook": result.nb, "error": result.exc_string,
             "execution_seconds": result.time, "cpu_seconds": cpu,

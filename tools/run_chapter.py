@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import sys
 import tempfile
@@ -28,7 +27,7 @@ BUDGET_SECONDS = 60.0
 ROOT = Path(__file__).resolve().parents[1]
 KERNELS = ROOT / ".venv-kernel" / "share" / "jupyter"
 sys.path.insert(0, str(ROOT / "_ext"))
-from calibration import REFERENCE_SECONDS, measure  # noqa: E402
+from calibration import REFERENCE_SECONDS, children_cpu, measure, scaled_cost  # noqa: E402
 
 if KERNELS.is_dir():  # run in the chapters' own kernel environment, as the build does
     os.environ.setdefault("JUPYTER_PATH", str(KERNELS))
@@ -42,7 +41,7 @@ def main() -> int:
     nb = jupytext.read(args.chapter)
     timings: list[tuple[float, int, str]] = []
     before = measure(repeats=3)
-    cpu = _children_cpu()
+    cpu = children_cpu()
     with tempfile.TemporaryDirectory() as cwd:
         client = NotebookClient(nb, timeout=300, kernel_name="python3",
                                 resources={"metadata": {"path": cwd}})
@@ -59,20 +58,15 @@ def main() -> int:
                     return 1
                 timings.append((time.perf_counter() - t0, index, cell.source[:60]))
         total = time.perf_counter() - start
-    cpu = _children_cpu() - cpu  # the kernel has exited, so its CPU time is counted
+    cpu = children_cpu() - cpu  # the kernel has exited, so its CPU time is counted
     calibration = statistics.mean([before, measure(repeats=3)])
-    cost = cpu * REFERENCE_SECONDS / calibration
+    cost = scaled_cost(cpu, calibration)
     print(f"{args.chapter}: cost {cost:.1f} s on the reference machine (budget "
           f"{BUDGET_SECONDS:.0f} s); here {total:.1f} s wall, kernel CPU {cpu:.1f} s, "
           f"calibration {calibration:.3f} s against {REFERENCE_SECONDS} s")
     for seconds, index, head in sorted(timings, reverse=True)[:args.slowest]:
         print(f"  {seconds:6.1f} s  cell {index}: {head.splitlines()[0] if head else ''}")
     return 0 if cost <= BUDGET_SECONDS else 2
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 if __name__ == "__main__":
