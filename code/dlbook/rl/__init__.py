@@ -1,0 +1,1 @@
+"""Part VII, Reinforcement learning: one module per subject of the part's chapters."""

@@ -1,0 +1,1 @@
+"""Part VIII, Scale: timing, memory accounting and data-parallel training."""
