@@ -171,3 +171,26 @@ def test_anchors_quoted_on_the_lecturers_page_exist(html_dir):
     for path, anchor in quoted:
         soup = page(html_dir, f"book/{path}")
         assert soup.find(id=anchor), f"{path}.html has no #{anchor}"
+
+
+def test_recorded_generative_scores_match_the_build(html_dir):
+    """The diffusion chapter's table of all four families reads the others' scores
+    from ``dlbook.generative.recorded``; it must hold what those chapters measured in
+    this build. A rebuild elsewhere may differ in the last digits of a trained model,
+    hence the tolerance; a stale table (a chapter changed, the tool not rerun) fails."""
+    import importlib.util
+
+    from dlbook.generative.recorded import FD
+
+    spec = importlib.util.spec_from_file_location(
+        "record_generative_scores", ROOT / "tools" / "record_generative_scores.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    measured = tool.measured_fd(ROOT / "_build")
+    assert set(FD) == set(measured), (
+        f"recorded {sorted(FD)} but the build has {sorted(measured)}: "
+        "run tools/record_generative_scores.py and rebuild")
+    for family, value in measured.items():
+        assert FD[family] == pytest.approx(value, rel=0.05), (
+            f"{family}: recorded {FD[family]}, built {value}: run "
+            "tools/record_generative_scores.py and rebuild")
