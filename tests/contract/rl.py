@@ -47,3 +47,5 @@ EXAMPLES = {
     "dlbook.rl.ab_testing.sample_size": Example(dict(p_a=0.1, p_b=0.12, alpha=0.05,
                                                      power=0.8)),
 }
+
+EXAMPLES.update(checks_in("dlbook.checks.bandits"))
