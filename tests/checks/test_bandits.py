@@ -5,6 +5,9 @@ import pytest
 
 from dlbook.checks.bandits import check_lai_robbins, check_ucb1_index
 
+# Some wrong answers divide by zero on purpose.
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
 
 def ucb(counts, sums, *, own_log=False, factor=2.0, untried=np.inf):
     t = counts if own_log else counts.sum(axis=1, keepdims=True)
