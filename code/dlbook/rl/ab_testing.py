@@ -25,16 +25,21 @@ def _check_counts(name: str, value) -> np.ndarray:
     return value
 
 
-def z_statistic(successes_a: np.ndarray, trials_a: np.ndarray, successes_b: np.ndarray,
-                trials_b: np.ndarray) -> np.ndarray:
-    """The pooled two-proportion z statistic of B against A, elementwise:
-    ``(p_b - p_a) / sqrt(p (1 - p) (1/n_a + 1/n_b))`` with ``p`` the pooled rate.
-    0 where no trial succeeded or every trial did. Chapter: *Bandits*."""
+def _check_experiments(successes_a, trials_a, successes_b, trials_b):
     s_a, n_a = _check_counts("successes_a", successes_a), _check_counts("trials_a", trials_a)
     s_b, n_b = _check_counts("successes_b", successes_b), _check_counts("trials_b", trials_b)
     if (s_a > n_a).any() or (s_b > n_b).any() or (n_a == 0).any() or (n_b == 0).any():
         raise ValueError("trials_a and trials_b must be positive and at least "
                          "successes_a and successes_b")
+    return s_a, n_a, s_b, n_b
+
+
+def z_statistic(successes_a: np.ndarray, trials_a: np.ndarray, successes_b: np.ndarray,
+                trials_b: np.ndarray) -> np.ndarray:
+    """The pooled two-proportion z statistic of B against A, elementwise:
+    ``(p_b - p_a) / sqrt(p (1 - p) (1/n_a + 1/n_b))`` with ``p`` the pooled rate.
+    0 where no trial succeeded or every trial did. Chapter: *Bandits*."""
+    s_a, n_a, s_b, n_b = _check_experiments(successes_a, trials_a, successes_b, trials_b)
     pooled = (s_a + s_b) / (n_a + n_b)
     se = np.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -105,14 +105,18 @@ def _argmax(values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.argmax(ties * rng.random(values.shape), axis=1)
 
 
+def _check_epsilon_greedy(counts, sums, epsilon, rng) -> float:
+    _check_stats(counts, sums)
+    _check_rng(rng)
+    return check_float("epsilon", epsilon, minimum=0.0, maximum=1.0)
+
+
 def epsilon_greedy(counts: np.ndarray, sums: np.ndarray, epsilon: float,
                    rng: np.random.Generator) -> np.ndarray:
     """With probability ``epsilon`` a uniformly random arm, else the arm with the
     highest mean reward so far; an arm never pulled counts as the best.
     Chapter: *Bandits*."""
-    _check_stats(counts, sums)
-    epsilon = check_float("epsilon", epsilon, minimum=0.0, maximum=1.0)
-    _check_rng(rng)
+    epsilon = _check_epsilon_greedy(counts, sums, epsilon, rng)
     runs, num_arms = counts.shape
     with np.errstate(divide="ignore", invalid="ignore"):
         means = np.where(counts > 0, sums / counts, np.inf)
@@ -168,13 +172,18 @@ def _check_prior(prior) -> tuple[float, float]:
 # ---------------------------------------------------------------------------
 
 
-def cumulative_regret(means, arms: np.ndarray) -> np.ndarray:
-    """Pseudo-regret after each step: ``sum_{s<=t} (max(means) - means[arms[:, s]])``,
-    for ``arms`` of shape (runs, steps). Chapter: *Bandits*."""
+def _check_pulled(means, arms) -> np.ndarray:
     means = _check_means(means)
     _check_array("arms", arms, 2)
     if arms.dtype.kind not in "iu" or (arms < 0).any() or (arms >= len(means)).any():
         raise ValueError(f"arms must hold integer arm indices in 0..{len(means) - 1}")
+    return means
+
+
+def cumulative_regret(means, arms: np.ndarray) -> np.ndarray:
+    """Pseudo-regret after each step: ``sum_{s<=t} (max(means) - means[arms[:, s]])``,
+    for ``arms`` of shape (runs, steps). Chapter: *Bandits*."""
+    means = _check_pulled(means, arms)
     gaps = means.max() - means
     return np.cumsum(gaps[arms], axis=1)
 
