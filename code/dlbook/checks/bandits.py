@@ -17,8 +17,8 @@ from . import CheckResult, as_tensor, call_answer, call_for_number, close, compa
 
 
 def _ucb(counts: np.ndarray, sums: np.ndarray, *, own_log: bool = False,
-         factor: float = 2.0) -> np.ndarray:
-    t = counts if own_log else counts.sum(axis=1, keepdims=True)
+         all_runs: bool = False, factor: float = 2.0) -> np.ndarray:
+    t = counts if own_log else counts.sum() if all_runs else counts.sum(axis=1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         return sums / counts + np.sqrt(factor * np.log(t) / counts)
 
@@ -40,6 +40,9 @@ def check_ucb1_index(fn: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Chec
                 ("you take the logarithm of each arm's own count",
                  _ucb(counts, sums, own_log=True),
                  "t is the run's total number of pulls: counts.sum(axis=1, keepdims=True)."),
+                ("your t counts the pulls of all runs together",
+                 _ucb(counts, sums, all_runs=True),
+                 "each run is its own bandit: t = counts.sum(axis=1, keepdims=True)."),
                 ("your bonus lacks the factor 2 under the square root",
                  _ucb(counts, sums, factor=1.0), "the bonus is sqrt(2 ln t / n_a).")):
             if close(got_t, torch.from_numpy(value), atol=1e-9):
@@ -91,12 +94,18 @@ def check_lai_robbins(fn: Callable[[np.ndarray], float]) -> CheckResult:
             "you sum 1 / KL without the gaps":
                 (sum(1 / _kl(m, best) for m in others),
                  "each arm's pulls cost its gap: the sum is of gap / KL."),
+            "your KL uses a logarithm other than the natural one":
+                (want * math.log(2), "the bound is in natural logarithms: use np.log."),
         }
         for mistake, (value, hint) in variants.items():
             if abs(got - value) <= 1e-6 * max(1.0, abs(value)):
                 return failed(name, mistake, hint)
         if not abs(got - want) <= 1e-6 * max(1.0, abs(want)):
-            what = " with two best arms tied" if means[0] == means[2] else ""
-            return failed(name, f"the constant{what} is {got:.6g}, which is not right",
-                          "sum over the arms whose mean is below the best one only.")
+            if means[0] == means[2]:
+                return failed(name, f"the constant with two best arms tied is {got:.6g}, "
+                              "which is not right", "sum over the arms whose mean is below "
+                              "the best one only.")
+            return failed(name, f"the constant is {got:.6g}, which is not right",
+                          "sum gap_a / KL(mu_a, mu*) over the suboptimal arms, with "
+                          "KL(p, q) = p log(p/q) + (1-p) log((1-p)/(1-q)).")
     return passed(name, "your constant matches Lai and Robbins' C(mu).")
