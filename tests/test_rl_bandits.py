@@ -80,6 +80,29 @@ def test_epsilon_greedy_extremes():
     assert set(np.unique(explored)) == {0, 1, 2}
 
 
+def test_epsilon_greedy_tries_untried_arms_and_explores_at_rate_epsilon():
+    rng = np.random.default_rng(0)
+    # an untried arm counts as the best, even next to an arm that always paid
+    counts, sums = np.array([[3.0, 0.0, 2.0]]), np.array([[3.0, 0.0, 0.0]])
+    assert epsilon_greedy(counts, sums, 0.0, rng)[0] == 1
+    # with epsilon = 0.3 and three arms, a non-greedy arm is chosen 0.3 * 2/3 of the time
+    counts = np.full((20000, 3), 4.0)
+    sums = np.tile([1.0, 3.0, 2.0], (20000, 1))
+    arms = epsilon_greedy(counts, sums, 0.3, rng)
+    assert abs((arms != 1).mean() - 0.2) < 0.01
+    assert abs((arms == 0).mean() - (arms == 2).mean()) < 0.015
+
+
+def test_bernoulli_bandit_pays_each_arm_with_its_mean():
+    means = np.array([0.1, 0.5, 0.9])
+    bandit = BernoulliBandit(means, runs=30000, seed=0)
+    arms = np.arange(30000) % 3
+    rewards = bandit.pull(arms)
+    assert set(np.unique(rewards)) == {0.0, 1.0}
+    np.testing.assert_allclose([rewards[arms == a].mean() for a in range(3)], means,
+                               atol=0.015)
+
+
 def test_thompson_posterior_updates_exactly():
     # Beta(1, 1) prior, one arm observed 1, 0, 1, 1: Beta(1 + 3, 1 + 1), whatever the order
     counts, sums = np.zeros((1, 2)), np.zeros((1, 2))
