@@ -155,15 +155,15 @@ def test_linucb_ridge_solution_matches_solve():
         for a in range(arms):
             mask = chosen[:, r] == a
             X, y = xs[mask, r], rewards[mask, r]
-            A = ridge * torch.eye(dim, dtype=torch.float64) + X.T @ X
-            torch.testing.assert_close(agent.theta()[r, a], torch.linalg.solve(A, X.T @ y))
-            torch.testing.assert_close(agent.A_inv[r, a], torch.linalg.inv(A))
+            V = ridge * torch.eye(dim, dtype=torch.float64) + X.T @ X
+            torch.testing.assert_close(agent.theta()[r, a], torch.linalg.solve(V, X.T @ y))
+            torch.testing.assert_close(agent.V_inv[r, a], torch.linalg.inv(V))
     x = xs[0]
     scores = agent.scores(x)
     for r in range(runs):
         for a in range(arms):
-            A_inv = agent.A_inv[r, a]
-            want = agent.theta()[r, a] @ x[r] + 0.5 * torch.sqrt(x[r] @ A_inv @ x[r])
+            V_inv = agent.V_inv[r, a]
+            want = agent.theta()[r, a] @ x[r] + 0.5 * torch.sqrt(x[r] @ V_inv @ x[r])
             torch.testing.assert_close(scores[r, a], want)
     assert torch.equal(agent.select(x), scores.argmax(1))
 

@@ -234,10 +234,10 @@ class LinUCB:
     """Disjoint LinUCB (Li et al., 2010) for ``runs`` independent runs at once.
 
     Each arm ``a`` keeps a ridge regression of its reward on the context:
-    ``A_a = ridge * I + sum x x^T`` and ``b_a = sum r x`` over the rounds it was
-    pulled, ``theta_a = A_a^{-1} b_a``. It pulls the arm with the largest upper
-    confidence bound ``theta_a . x + width * sqrt(x^T A_a^{-1} x)``.
-    ``A_a^{-1}`` is kept up to date with the Sherman-Morrison formula.
+    ``V_a = ridge * I + sum x x^T`` and ``b_a = sum r x`` over the rounds it was
+    pulled, ``theta_a = V_a^{-1} b_a``. It pulls the arm with the largest upper
+    confidence bound ``theta_a . x + width * sqrt(x^T V_a^{-1} x)``.
+    ``V_a^{-1}`` is kept up to date with the Sherman-Morrison formula.
     Chapter: *Bandits*.
     """
 
@@ -249,18 +249,18 @@ class LinUCB:
         ridge = check_float("ridge", ridge, minimum=0.0, strict_min=True)
         self.runs = check_int("runs", runs, minimum=1)
         eye = torch.eye(self.dim, dtype=torch.float64) / ridge
-        self.A_inv = eye.repeat(self.runs, self.num_arms, 1, 1)  # (runs, arms, d, d)
+        self.V_inv = eye.repeat(self.runs, self.num_arms, 1, 1)  # (runs, arms, d, d)
         self.b = torch.zeros(self.runs, self.num_arms, self.dim, dtype=torch.float64)
 
     def theta(self) -> torch.Tensor:
         """Each arm's ridge-regression weights, shape (runs, arms, dim)."""
-        return (self.A_inv @ self.b.unsqueeze(-1)).squeeze(-1)
+        return (self.V_inv @ self.b.unsqueeze(-1)).squeeze(-1)
 
     def scores(self, x: torch.Tensor) -> torch.Tensor:
         """The upper confidence bound of every arm for contexts ``x`` (runs, dim)."""
         x = self._context(x)
         mean = torch.einsum("rkd,rd->rk", self.theta(), x)
-        bonus = torch.einsum("rd,rkde,re->rk", x, self.A_inv, x).sqrt()
+        bonus = torch.einsum("rd,rkde,re->rk", x, self.V_inv, x).sqrt()
         return mean + self.width * bonus
 
     def select(self, x: torch.Tensor) -> torch.Tensor:
@@ -271,10 +271,10 @@ class LinUCB:
         """Add the round (context, pulled arm, reward) of each run to that arm's regression."""
         x, arms, rewards = self._round(x, arms, rewards)
         runs = torch.arange(self.runs)
-        A_inv = self.A_inv[runs, arms]                          # (runs, d, d)
-        Ax = A_inv @ x.unsqueeze(-1)                            # (runs, d, 1)
-        denominator = 1 + (x.unsqueeze(1) @ Ax).squeeze(-1)     # 1 + x^T A^{-1} x
-        self.A_inv[runs, arms] = A_inv - Ax @ Ax.mT / denominator.unsqueeze(-1)
+        V_inv = self.V_inv[runs, arms]                          # (runs, d, d)
+        Vx = V_inv @ x.unsqueeze(-1)                            # (runs, d, 1)
+        denominator = 1 + (x.unsqueeze(1) @ Vx).squeeze(-1)     # 1 + x^T V^{-1} x
+        self.V_inv[runs, arms] = V_inv - Vx @ Vx.mT / denominator.unsqueeze(-1)
         self.b[runs, arms] += rewards.unsqueeze(-1) * x
 
     def _context(self, x) -> torch.Tensor:
