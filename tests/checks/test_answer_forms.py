@@ -291,6 +291,18 @@ def ppmi(counts):
 # Forms a right answer takes: "float" (a number as a Python float), "numpy" (a
 # NumPy scalar), "tensor0d" (a number as a 0-d tensor), "float32" (a floating
 # tensor in float32), "list" (a tensor as a list).
+def ucb1_index(counts, sums):
+    c, s = torch.from_numpy(counts), torch.from_numpy(sums)
+    index = s / c + torch.sqrt(2 * torch.log(c.sum(1, keepdim=True)) / c)
+    return torch.where(c > 0, index, torch.inf)
+
+
+def lai_robbins(means):
+    best = means.max()
+    kl = lambda p, q: p * np.log(p / q) + (1 - p) * np.log((1 - p) / (1 - q))  # noqa: E731
+    return sum((best - m) / kl(m, best) for m in means[means < best])
+
+
 NUMBER = ("float", "numpy", "tensor0d")
 COUNT = ("numpy", "tensor0d")  # a float is a mistake: "use integer division"
 TENSOR = ("float32",)
@@ -361,6 +373,8 @@ ANSWERS = {
         TENSOR + ("list",)),
     "seq2seq_attention.check_beam_score": (
         lambda lp, g: lp.sum() / len(lp) ** g, NUMBER),
+    "bandits.check_ucb1_index": (ucb1_index, TENSOR + ("list", "float64")),
+    "bandits.check_lai_robbins": (lai_robbins, NUMBER),
 }
 
 
