@@ -96,8 +96,7 @@ def policy_evaluation(mdp: TabularMDP, policy: torch.Tensor, gamma: float,
     Returns every iterate ``V_0, ..., V_K`` as the rows of a (K + 1, S) tensor; the
     last row approximates ``V^pi``. Chapter: *Markov decision processes*.
     """
-    gamma, tol, max_iterations = _check_mdp(mdp, gamma, policy=policy, tol=tol,
-                                            max_iterations=max_iterations)
+    gamma = _check_mdp(mdp, gamma, policy=policy, tol=tol, max_iterations=max_iterations)
     r_pi = (policy * mdp.r).sum(1)                       # r_pi(s)
     P_pi = torch.einsum("sa,sat->st", policy, mdp.P)     # P_pi(s'|s)
     V = [torch.zeros(len(r_pi), dtype=torch.float64)]
@@ -133,8 +132,7 @@ def value_iteration(mdp: TabularMDP, gamma: float, tol: float = 1e-10,
     last row approximates ``V*``, and ``V_k`` is the best expected return over
     the next ``k`` steps. Chapter: *Markov decision processes*.
     """
-    gamma, tol, max_iterations = _check_mdp(mdp, gamma, tol=tol,
-                                            max_iterations=max_iterations)
+    gamma = _check_mdp(mdp, gamma, tol=tol, max_iterations=max_iterations)
     V = [torch.zeros(mdp.r.shape[0], dtype=torch.float64)]
     for _ in range(max_iterations):
         Q = mdp.r + gamma * mdp.P @ V[-1]                 # one-step look-ahead
@@ -174,7 +172,8 @@ def rollouts(env: Any, policy: torch.Tensor, episodes: int, seed: int) -> Episod
     random stream), and a NumPy generator seeded with ``seed`` draws the actions
     of a stochastic policy. Chapter: *Markov decision processes*.
     """
-    act = _sampler(_check_rollouts(env, policy, episodes, seed), seed)
+    seed = _check_rollouts(env, policy, episodes, seed)
+    act = _sampler(policy, seed)
     returns, lengths, truncated = [], [], []
     state, _ = env.reset(seed=seed)
     for _ in range(episodes):
@@ -233,9 +232,12 @@ def frozenlake_optimal(is_slippery: bool = True, max_steps: int | None = None) -
 # Argument checks
 # ---------------------------------------------------------------------------
 
-def _check_mdp(mdp: Any, gamma: Any, *, V: Any = None, policy: Any = None,
-               tol: Any = None, max_iterations: Any = None) -> Any:
-    """Check an MDP and the arguments that come with it; return the numbers."""
+_UNSET = object()  # an argument the function does not take
+
+
+def _check_mdp(mdp: Any, gamma: Any, *, V: Any = _UNSET, policy: Any = _UNSET,
+               tol: Any = _UNSET, max_iterations: Any = _UNSET) -> float:
+    """Check an MDP and the arguments that come with it; return gamma as a float."""
     if not isinstance(mdp, TabularMDP):
         raise TypeError(f"mdp must be a TabularMDP (from from_gymnasium), got "
                         f"{type(mdp).__name__}")
@@ -250,18 +252,18 @@ def _check_mdp(mdp: Any, gamma: Any, *, V: Any = None, policy: Any = None,
     if bool((P < 0).any()) or bool((P.sum(2) > 1 + 1e-9).any()):
         raise ValueError("mdp must have P >= 0 and rows P[s, a] summing to at most 1")
     gamma = check_float("gamma", gamma, minimum=0.0, maximum=1.0)
-    if V is not None:
+    if V is not _UNSET:
         check_tensor("V", V, ndim=1, floating=True, finite=True)
         if V.shape != (S,) or V.dtype != torch.float64:
             raise ValueError(f"V must be a float64 tensor of shape ({S},), got "
                              f"{V.dtype} {tuple(V.shape)}")
-    if policy is not None:
+    if policy is not _UNSET:
         _check_policy("policy", policy, S, A)
-    if tol is None:
-        return gamma
-    tol = check_float("tol", tol, minimum=0.0)
-    max_iterations = check_int("max_iterations", max_iterations, minimum=1)
-    return gamma, tol, max_iterations
+    if tol is not _UNSET:
+        check_float("tol", tol, minimum=0.0)
+    if max_iterations is not _UNSET:
+        check_int("max_iterations", max_iterations, minimum=1)
+    return gamma
 
 
 def _check_policy(name: str, policy: Any, S: int, A: int) -> torch.Tensor:
@@ -286,11 +288,12 @@ def _check_ends(name: str, P_pi: torch.Tensor) -> None:
 
 def _check_policy_iteration(mdp: Any, gamma: Any, policy: Any, max_iterations: Any
                             ) -> torch.Tensor:
-    gamma = _check_mdp(mdp, gamma, policy=policy)
+    gamma = _check_mdp(mdp, gamma, max_iterations=max_iterations)
+    if policy is not None:
+        _check_policy("policy", policy, *mdp.r.shape)
     if gamma >= 1.0:
         raise ValueError("gamma must be < 1 for policy iteration (with gamma=1 a policy "
                          "that never ends an episode has no finite value); got 1.0")
-    check_int("max_iterations", max_iterations, minimum=1)
     if policy is None:
         S, A = mdp.r.shape
         policy = torch.zeros(S, A, dtype=torch.float64)
@@ -313,8 +316,7 @@ def _check_rollouts(env: Any, policy: Any, episodes: Any, seed: Any) -> torch.Te
     _, S, A = _check_env("env", env)
     _check_policy("policy", policy, S, A)
     check_int("episodes", episodes, minimum=1)
-    check_int("seed", seed, minimum=0)
-    return policy
+    return check_int("seed", seed, minimum=0)
 
 
 def _check_frozenlake(is_slippery: Any, max_steps: Any) -> None:
