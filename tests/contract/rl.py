@@ -53,3 +53,4 @@ EXAMPLES = {
                      episodes=3, seed=0)),
     "dlbook.rl.mdp.frozenlake_optimal": Example(dict(is_slippery=True, max_steps=5)),
 }
+EXAMPLES.update(checks_in("dlbook.checks.mdp"))
