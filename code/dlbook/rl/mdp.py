@@ -208,10 +208,13 @@ def frozenlake_optimal(is_slippery: bool = True, max_steps: int | None = None) -
     the goal and ``gamma = 1`` of the policy that policy iteration finds with
     ``gamma = 0.999`` (which, unlike ``gamma = 1``, does not value waiting for ever
     as much as arriving), solved exactly from its linear Bellman equation and
-    checked against the optimality equation (14/17 for the slippery 4x4 lake). With an integer, the best probability of reaching the goal
-    within that many steps, over all policies, time-dependent ones included: ``max_steps``
+    checked against the optimality equation (14/17 for the slippery 4x4 lake).
+    With an integer, the best probability of reaching the goal within that many
+    steps over all policies, ones that look at the clock included: ``max_steps``
     backups of value iteration. ``gymnasium.make("FrozenLake-v1")`` cuts episodes
-    at 100 steps. Chapter: *Markov decision processes*.
+    at 100 steps; there the best policy of the state alone is the one found without
+    a limit, slightly below this number (see the chapter). Chapter: *Markov
+    decision processes*.
     """
     import gymnasium as gym
 
