@@ -176,6 +176,19 @@ def test_rollouts_are_seeded_and_match_the_exact_success_probability():
     assert episodes.truncated.any()
 
 
+def test_rollouts_of_a_stochastic_policy_match_its_exact_success_probability():
+    env = gym.make("FrozenLake-v1")
+    mdp = from_gymnasium(env)
+    greedy = greedy_policy(mdp, value_iteration(mdp, 0.99)[-1], 0.99)
+    policy = 0.7 * greedy + 0.3 * uniform(16, 4)          # actions drawn, not looked up
+    exact = policy_evaluation(mdp, policy, 1.0, tol=0.0, max_iterations=100)[-1, 0].item()
+    one, two = rollouts(env, policy, 2000, seed=5), rollouts(env, policy, 300, seed=5)
+    assert torch.equal(one.returns[:300], two.returns)    # the action draws are seeded
+    rate = one.returns.mean().item()
+    assert abs(rate - exact) < 4 * (exact * (1 - exact) / 2000) ** 0.5
+    assert 0.1 < exact < 0.9          # neither hopeless nor sure: a wrong sampler shows
+
+
 # --- bad input ------------------------------------------------------------------
 
 def test_bad_input_raises_a_clear_error():
