@@ -212,9 +212,9 @@ def frozenlake_optimal(is_slippery: bool = True, max_steps: int | None = None) -
     With an integer, the best probability of reaching the goal within that many
     steps over all policies, ones that look at the clock included: ``max_steps``
     backups of value iteration. ``gymnasium.make("FrozenLake-v1")`` cuts episodes
-    at 100 steps; there the best policy of the state alone is the one found without
-    a limit, slightly below this number (see the chapter). Chapter: *Markov
-    decision processes*.
+    at 100 steps; there the best deterministic policy of the state alone is the
+    one found without a limit, slightly below this number (see the chapter).
+    Chapter: *Markov decision processes*.
     """
     import gymnasium as gym
 
