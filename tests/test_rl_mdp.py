@@ -189,6 +189,18 @@ def test_rollouts_of_a_stochastic_policy_match_its_exact_success_probability():
     assert 0.1 < exact < 0.9          # neither hopeless nor sure: a wrong sampler shows
 
 
+def test_greedy_policy_breaks_ties_towards_the_first_action():
+    # the chapter's last exercise: on the non-slippery lake with gamma = 1 every safe
+    # action ties at V* = 1, the first one (left) wins, and from the start it never moves
+    mdp = from_gymnasium(gym.make("FrozenLake-v1", is_slippery=False))
+    V = value_iteration(mdp, 1.0)[-1]
+    policy = greedy_policy(mdp, V, 1.0)
+    assert V[0].item() == 1.0 and policy[0].argmax().item() == 0
+    assert policy_evaluation(mdp, policy, 1.0)[-1, 0].item() == 0.0
+    walks = greedy_policy(mdp, value_iteration(mdp, 0.999)[-1], 0.999)
+    assert policy_evaluation(mdp, walks, 1.0)[-1, 0].item() == pytest.approx(1.0)
+
+
 # --- bad input ------------------------------------------------------------------
 
 def test_bad_input_raises_a_clear_error():
