@@ -288,6 +288,21 @@ def ppmi(counts):
     return torch.nan_to_num(pmi, nan=0.0).clamp(min=0)
 
 
+def mdp_value_iteration(P, r, gamma):
+    V = torch.zeros(P.shape[0], dtype=P.dtype)
+    while True:
+        V_new = (r + gamma * P @ V).max(1).values
+        if (V_new - V).abs().max() < 1e-12:
+            return V_new
+        V = V_new
+
+
+def mdp_evaluate(P, r, policy, gamma):
+    P_pi = torch.einsum("sa,sat->st", policy, P)
+    return torch.linalg.solve(torch.eye(len(r), dtype=P.dtype) - gamma * P_pi,
+                              (policy * r).sum(1))
+
+
 # Forms a right answer takes: "float" (a number as a Python float), "numpy" (a
 # NumPy scalar), "tensor0d" (a number as a 0-d tensor), "float32" (a floating
 # tensor in float32), "list" (a tensor as a list).
@@ -375,6 +390,8 @@ ANSWERS = {
         lambda lp, g: lp.sum() / len(lp) ** g, NUMBER),
     "bandits.check_ucb1_index": (ucb1_index, TENSOR + ("list", "float64")),
     "bandits.check_lai_robbins": (lai_robbins, NUMBER),
+    "mdp.check_value_iteration": (mdp_value_iteration, TENSOR + ("list",)),
+    "mdp.check_policy_evaluation": (mdp_evaluate, TENSOR + ("list",)),
 }
 
 
