@@ -70,6 +70,8 @@ EXAMPLES = {
 }
 
 EXAMPLES.update(checks_in("dlbook.checks.bandits"))
+
+EXAMPLES.update({
     # --- mdp ----------------------------------------------------------------------
     "dlbook.rl.mdp.TabularMDP": Example(record=MDP_RECORD),
     "dlbook.rl.mdp.PolicyIteration": Example(record="a plain record of the results"),
@@ -95,5 +97,5 @@ EXAMPLES.update(checks_in("dlbook.checks.bandits"))
                                                           dtype=torch.float64),
                      episodes=3, seed=0)),
     "dlbook.rl.mdp.frozenlake_optimal": Example(dict(is_slippery=True, max_steps=5)),
-}
+})
 EXAMPLES.update(checks_in("dlbook.checks.mdp"))
