@@ -24,7 +24,8 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, TensorDataset
 
-from .._args import check_choice, check_int, check_module, check_tensor
+from .._args import (check_choice, check_int, check_labels, check_module, check_same_length,
+                     check_tensor)
 
 ENV_VARS = ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
 
@@ -223,8 +224,7 @@ def time_steps(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tens
     ``time.perf_counter`` after ``warmup`` untimed steps. In a process group the
     ranks start together, after a barrier. Chapter: *Data-parallel training*.
     """
-    model = check_module("model", model)
-    x, y = check_tensor("x", x, ndim=2), check_tensor("y", y, ndim=1)
+    x, y = _check_batch(check_module("model", model), x, y)
     steps, warmup = check_int("steps", steps, minimum=1), check_int("warmup", warmup, minimum=0)
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"optimizer must be a torch.optim.Optimizer, got "
@@ -266,8 +266,10 @@ def gather_results(result: dict, path: str | os.PathLike) -> None:
     """
     if not isinstance(result, dict):
         raise TypeError(f"result must be a dict, got {type(result).__name__}")
-    if not isinstance(path, (str, os.PathLike)) or not str(path):
+    if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"path must be a file path, got {type(path).__name__}")
+    if not str(path) or not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        raise ValueError(f"path must be in an existing folder, got {str(path)!r}")
     rank, world = dist.get_rank(), dist.get_world_size()
     gathered = [None] * world if rank == 0 else None
     dist.gather_object(result, gathered, dst=0)
@@ -284,7 +286,7 @@ def compare_with_ddp(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> floa
     if not isinstance(model, DDP):
         raise TypeError(f"model must be wrapped in DistributedDataParallel, got "
                         f"{type(model).__name__}")
-    x, y = check_tensor("x", x, ndim=2), check_tensor("y", y, ndim=1)
+    x, y = _check_batch(model, x, y)
     plain = copy.deepcopy(model.module)
     plain.zero_grad(set_to_none=True)
     F.cross_entropy(plain(x), y).backward()
@@ -293,3 +295,12 @@ def compare_with_ddp(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> floa
     F.cross_entropy(model(x), y).backward()     # DDP: during the backward pass
     return max((p.grad - q.grad).abs().max().item()
                for p, q in zip(plain.parameters(), model.module.parameters()))
+
+
+def _check_batch(model: nn.Module, x, y) -> tuple[torch.Tensor, torch.Tensor]:
+    """A batch of inputs ``x`` and class labels ``y`` that ``model`` can train on."""
+    x = check_tensor("x", x, ndim=2, floating=True, nonempty=True)
+    check_same_length("x", x, "y", check_tensor("y", y, ndim=1))
+    with torch.no_grad():
+        classes = getattr(model, "module", model)(x[:1].to(next(model.parameters()).dtype))
+    return x, check_labels("y", y, classes.shape[-1])
