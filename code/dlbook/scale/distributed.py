@@ -153,6 +153,10 @@ def _check_loader_optimizer(loader, optimizer) -> None:
     if not isinstance(loader, DataLoader) or not hasattr(loader.sampler, "set_epoch"):
         raise TypeError("loader must be a DataLoader with a DistributedSampler "
                         f"(see shard_loader), got {type(loader).__name__}")
+    _check_optimizer(optimizer)
+
+
+def _check_optimizer(optimizer) -> None:
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"optimizer must be a torch.optim.Optimizer, got "
                         f"{type(optimizer).__name__}")
@@ -225,35 +229,33 @@ def time_steps(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tens
     ranks start together, after a barrier. Chapter: *Data-parallel training*.
     """
     x, y = _check_batch(check_module("model", model), x, y)
-    steps, warmup = check_int("steps", steps, minimum=1), check_int("warmup", warmup, minimum=0)
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got "
-                        f"{type(optimizer).__name__}")
-    if dist.is_initialized():
-        dist.barrier()
-    times = []
-    for i in range(warmup + steps):
-        start = time.perf_counter()
+    _check_optimizer(optimizer)
+
+    def step() -> None:
         loss = F.cross_entropy(model(x), y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        if i >= warmup:
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return _median_seconds(step, steps, warmup)
 
 
 def time_all_reduce(numel: int, steps: int = 20, warmup: int = 3) -> float:
     """Median seconds of one ``dist.all_reduce`` of ``numel`` float32 values over
     the process group. Chapter: *Data-parallel training*."""
-    numel = check_int("numel", numel, minimum=1)
+    buffer = torch.zeros(check_int("numel", numel, minimum=1))
+    return _median_seconds(lambda: dist.all_reduce(buffer), steps, warmup)
+
+
+def _median_seconds(run, steps: int, warmup: int) -> float:
+    """Median seconds of ``run()`` over ``steps`` calls after ``warmup`` untimed ones;
+    in a process group the ranks start together, after a barrier."""
     steps, warmup = check_int("steps", steps, minimum=1), check_int("warmup", warmup, minimum=0)
-    buffer = torch.zeros(numel)
-    dist.barrier()
+    if dist.is_initialized():
+        dist.barrier()
     times = []
     for i in range(warmup + steps):
         start = time.perf_counter()
-        dist.all_reduce(buffer)
+        run()
         if i >= warmup:
             times.append(time.perf_counter() - start)
     return statistics.median(times)
