@@ -55,6 +55,8 @@ def two_ranks(tmp_path_factory):
     # fork, where there is one: the children start at once, without importing torch
     # again, nor torch._dynamo, which DistributedDataParallel imports (seconds)
     import torch._dynamo  # noqa: F401
+    if dist.is_initialized():  # a group of this process alone, left by another test:
+        dist.destroy_process_group()  # forked children must not inherit it
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
     mp.start_processes(_worker, args=(2, str(out / "init"), str(out)), nprocs=2,
                        start_method=method)
