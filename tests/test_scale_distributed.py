@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 import torch
@@ -40,10 +41,12 @@ def _worker(rank: int, world_size: int, init_file: str, out_dir: str) -> None:
         dd.average_gradients(model)
         F.cross_entropy(ddp(x), y).backward()
         diff = dd.compare_with_ddp(ddp, x, y)
+        timing = dd.time_data_parallel(hidden=8, global_batch=16, rounds=2, steps=2,
+                                       warmup=1)
         torch.save({"summed": summed, "local": local,
                     "ours": [p.grad for p in model.parameters()],
                     "ddp": [p.grad for p in ddp.parameters()], "diff": diff,
-                    "indices": loader.sampler.__iter__().__next__()},
+                    "indices": loader.sampler.__iter__().__next__(), "timing": timing},
                    os.path.join(out_dir, f"rank{rank}.pt"))
     finally:
         dist.destroy_process_group()
@@ -58,8 +61,14 @@ def two_ranks(tmp_path_factory):
     if dist.is_initialized():  # a group of this process alone, left by another test:
         dist.destroy_process_group()  # forked children must not inherit it
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-    mp.start_processes(_worker, args=(2, str(out / "init"), str(out)), nprocs=2,
-                       start_method=method)
+    ranks = mp.start_processes(_worker, args=(2, str(out / "init"), str(out)), nprocs=2,
+                               start_method=method, join=False)
+    deadline = time.monotonic() + 300             # a hung rank fails the test, not the run
+    while not ranks.join(timeout=5):
+        if time.monotonic() > deadline:
+            for process in ranks.processes:
+                process.kill()
+            pytest.fail("the two ranks did not finish within 300 s")
     return [torch.load(out / f"rank{r}.pt") for r in range(2)]
 
 
@@ -88,6 +97,21 @@ def test_compare_with_ddp_finds_no_difference(two_ranks):
 
 def test_ranks_read_disjoint_shards(two_ranks):
     assert two_ranks[0]["indices"] != two_ranks[1]["indices"]
+
+
+def test_time_data_parallel_gives_every_rank_the_same_times(two_ranks):
+    timing = two_ranks[0]["timing"]
+    assert timing == two_ranks[1]["timing"]          # the slowest rank's, and rank 0's "one"
+    assert set(timing) == {"step", "compute", "all_reduce", "one", "params"}
+    assert all(timing[k] > 0 for k in ("step", "compute", "all_reduce", "one"))
+    assert timing["params"] == sum(p.numel() for p in dd.make_model(hidden=8).parameters())
+
+
+def test_time_data_parallel_outside_a_group_says_so():
+    if dist.is_initialized():
+        pytest.skip("a process group exists in this process")
+    with pytest.raises(RuntimeError, match="setup"):
+        dd.time_data_parallel(hidden=8)
 
 
 def test_shard_batches_make_the_single_process_batch():

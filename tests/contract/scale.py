@@ -84,6 +84,9 @@ EXAMPLES = {
         accept={"x": {"nan": _TIMING, "inf": _TIMING}}),
     "dlbook.scale.distributed.time_all_reduce": Example(
         _in_group(lambda: {"numel": 10, "steps": 1, "warmup": 0})),
+    "dlbook.scale.distributed.time_data_parallel": Example(
+        _in_group(lambda: {"hidden": 4, "global_batch": 4, "rounds": 1, "steps": 1,
+                           "warmup": 0})),
     "dlbook.scale.distributed.gather_results": Example(
         _in_group(lambda: {"result": {"a": 1.0},
                            "path": tempfile.mktemp(prefix="dlbook-contract-")})),

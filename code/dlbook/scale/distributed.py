@@ -230,13 +230,7 @@ def time_steps(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tens
     """
     x, y = _check_batch(check_module("model", model), x, y)
     _check_optimizer(optimizer)
-
-    def step() -> None:
-        loss = F.cross_entropy(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    return _median_seconds(step, steps, warmup)
+    return _median_seconds(lambda: _sgd_step(model, optimizer, x, y), steps, warmup)
 
 
 def time_all_reduce(numel: int, steps: int = 20, warmup: int = 3) -> float:
@@ -246,11 +240,73 @@ def time_all_reduce(numel: int, steps: int = 20, warmup: int = 3) -> float:
     return _median_seconds(lambda: dist.all_reduce(buffer), steps, warmup)
 
 
-def _median_seconds(run, steps: int, warmup: int) -> float:
+def time_data_parallel(hidden: int, global_batch: int = 256, rounds: int = 5,
+                       steps: int = 8, warmup: int = 2) -> dict[str, float]:
+    """Median seconds of a training step of ``make_model(hidden)`` on a global batch
+    of ``global_batch`` random examples, in one process and on all the ranks, timed
+    in alternating rounds so that both meet the same load on the machine.
+
+    In each round every rank times a step of the model wrapped in DDP on its
+    ``global_batch / world_size`` examples (``"step"``), the same step without the
+    all-reduce (``"compute"``, under ``no_sync``) and one all-reduce of all the
+    gradients (``"all_reduce"``); then rank 0 alone times a step of a plain model
+    on the whole batch (``"one"``) while the other ranks wait. Returns, the same on
+    every rank, the median over the rounds of each time (the slowest rank's for the
+    first three) and the number of parameters, ``"params"``. Chapter:
+    *Data-parallel training*.
+    """
+    hidden, global_batch, rounds = _check_timing(hidden, global_batch, rounds)
+    rank, world = dist.get_rank(), dist.get_world_size()
+    x = torch.randn(global_batch, 64, generator=torch.Generator().manual_seed(rank))
+    y = torch.arange(global_batch) % 10
+    shard = slice(rank * global_batch // world, (rank + 1) * global_batch // world)
+    ddp, plain = DDP(make_model(hidden, seed=1)), make_model(hidden, seed=1)
+    ddp_opt = torch.optim.SGD(ddp.parameters(), lr=0.01)
+    plain_opt = torch.optim.SGD(plain.parameters(), lr=0.01)
+    params = sum(p.numel() for p in plain.parameters())
+    times = {"step": [], "compute": [], "all_reduce": [], "one": []}
+    for _ in range(rounds):
+        times["step"].append(time_steps(ddp, ddp_opt, x[shard], y[shard], steps, warmup))
+        with ddp.no_sync():                      # the same step, no all-reduce
+            times["compute"].append(time_steps(ddp, ddp_opt, x[shard], y[shard],
+                                               steps, warmup))
+        times["all_reduce"].append(time_all_reduce(params, steps, warmup))
+        if rank == 0:                            # one process, the others waiting
+            times["one"].append(_median_seconds(
+                lambda: _sgd_step(plain, plain_opt, x, y), steps, warmup, together=False))
+        dist.barrier()
+    medians = torch.tensor([statistics.median(times[k]) if times[k] else 0.0
+                            for k in times], dtype=torch.float64)
+    dist.all_reduce(medians, op=dist.ReduceOp.MAX)   # the slowest rank; rank 0's "one"
+    return {**dict(zip(times, medians.tolist())), "params": params}
+
+
+def _check_timing(hidden, global_batch, rounds) -> tuple[int, int, int]:
+    if not dist.is_initialized():
+        raise RuntimeError("time_data_parallel needs a process group: call setup() first")
+    world = dist.get_world_size()
+    global_batch = check_int("global_batch", global_batch, minimum=world)
+    if global_batch % world:
+        raise ValueError(f"global_batch must be a multiple of the world size ({world}), "
+                         f"got {global_batch}")
+    return (check_int("hidden", hidden, minimum=1), global_batch,
+            check_int("rounds", rounds, minimum=1))
+
+
+def _sgd_step(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor,
+              y: torch.Tensor) -> None:
+    loss = F.cross_entropy(model(x), y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+
+
+def _median_seconds(run, steps: int, warmup: int, together: bool = True) -> float:
     """Median seconds of ``run()`` over ``steps`` calls after ``warmup`` untimed ones;
-    in a process group the ranks start together, after a barrier."""
+    in a process group the ranks start together, after a barrier (unless
+    ``together`` is false: one rank timing alone)."""
     steps, warmup = check_int("steps", steps, minimum=1), check_int("warmup", warmup, minimum=0)
-    if dist.is_initialized():
+    if together and dist.is_initialized():
         dist.barrier()
     times = []
     for i in range(warmup + steps):
