@@ -251,9 +251,9 @@ def time_data_parallel(hidden: int, global_batch: int = 256, rounds: int = 5,
     all-reduce (``"compute"``, under ``no_sync``) and one all-reduce of all the
     gradients (``"all_reduce"``); then rank 0 alone times a step of a plain model
     on the whole batch (``"one"``) while the other ranks wait. Returns, the same on
-    every rank, the median over the rounds of each time (the slowest rank's for the
-    first three) and the number of parameters, ``"params"``. Chapter:
-    *Data-parallel training*.
+    every rank, for each of the four the list of its median seconds in every round
+    (the slowest rank's for the first three), and the number of parameters,
+    ``"params"``. Chapter: *Data-parallel training*.
     """
     hidden, global_batch, rounds = _check_timing(hidden, global_batch, rounds)
     rank, world = dist.get_rank(), dist.get_world_size()
@@ -275,10 +275,10 @@ def time_data_parallel(hidden: int, global_batch: int = 256, rounds: int = 5,
             times["one"].append(_median_seconds(
                 lambda: _sgd_step(plain, plain_opt, x, y), steps, warmup, together=False))
         dist.barrier()
-    medians = torch.tensor([statistics.median(times[k]) if times[k] else 0.0
-                            for k in times], dtype=torch.float64)
-    dist.all_reduce(medians, op=dist.ReduceOp.MAX)   # the slowest rank; rank 0's "one"
-    return {**dict(zip(times, medians.tolist())), "params": params}
+    times["one"] = times["one"] or [0.0] * rounds
+    table = torch.tensor([times[k] for k in times], dtype=torch.float64)
+    dist.all_reduce(table, op=dist.ReduceOp.MAX)     # the slowest rank; rank 0's "one"
+    return {**dict(zip(times, table.tolist())), "params": params}
 
 
 def _check_timing(hidden, global_batch, rounds) -> tuple[int, int, int]:
