@@ -288,6 +288,12 @@ def ppmi(counts):
     return torch.nan_to_num(pmi, nan=0.0).clamp(min=0)
 
 
+def pca_reconstruct(X_train, X, k):
+    mean = X_train.mean(0)
+    _, _, Vt = torch.linalg.svd(X_train - mean, full_matrices=False)
+    return mean + (X - mean) @ Vt[:k].T @ Vt[:k]
+
+
 # Forms a right answer takes: "float" (a number as a Python float), "numpy" (a
 # NumPy scalar), "tensor0d" (a number as a 0-d tensor), "float32" (a floating
 # tensor in float32), "list" (a tensor as a list).
@@ -361,6 +367,9 @@ ANSWERS = {
         TENSOR + ("list",)),
     "seq2seq_attention.check_beam_score": (
         lambda lp, g: lp.sum() / len(lp) ** g, NUMBER),
+    "autoencoders.check_mask_pixels": (lambda x, p: x * (torch.rand(x.shape) >= p),
+                                       TENSOR + ("list",)),
+    "autoencoders.check_pca_reconstruct": (pca_reconstruct, TENSOR + ("list",)),
 }
 
 
