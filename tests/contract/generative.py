@@ -57,4 +57,5 @@ EXAMPLES = {
         lambda: dict(A=torch.randn(6, 2), B=torch.randn(6, 3))),
     "dlbook.generative.autoencoders.sample_codes": Example(
         lambda: dict(codes=torch.randn(20, 2), n=5, kind="box")),
+    **checks_in("dlbook.checks.autoencoders"),
 }
