@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import scipy.linalg
 import torch
+from torch import nn
 
 from dlbook.generative.autoencoders import (PCA, Autoencoder, add_noise, pca,
                                             principal_angles, reconstruction_error,
@@ -30,6 +31,9 @@ def test_shapes_and_pixel_range():
     out = model(x)
     assert out.shape == (5, 64) and bool(((out >= 0) & (out <= 1)).all())
     assert model.decode(torch.randn(7, 3)).shape == (7, 64)
+    kinds = [type(m).__name__ for m in model.encoder]
+    assert kinds == ["Linear", "ReLU", "Linear", "ReLU", "Linear"]    # no ReLU on the code
+    assert [type(m).__name__ for m in model.decoder] == kinds + ["Sigmoid"]
     linear = Autoencoder(10, 2, hidden=(), sigmoid=False)
     assert [type(m).__name__ for m in (*linear.encoder, *linear.decoder)] == ["Linear", "Linear"]
     assert linear.decoder[0].weight.shape == (10, 2)
@@ -94,6 +98,29 @@ def test_training_lowers_the_loss_and_reports_validation():
     assert train_autoencoder(model, X, epochs=1)["val"] == []
 
 
+class Identity(nn.Module):
+    """Returns its input; its one parameter gets no gradient, so training leaves it be."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unused = nn.Parameter(torch.zeros(()))
+
+    def forward(self, x):
+        return x + 0 * self.unused
+
+
+def test_denoising_targets_the_clean_digit():
+    X = torch.full((200, 64), 0.5)
+    noise = 0.1
+    history = train_autoencoder(Identity(), X, epochs=1, noise=noise, batch_size=50)
+    # the identity returns the corrupted digit: its loss against the clean one is the noise
+    assert history["train"][0] == pytest.approx(noise ** 2, rel=0.05)
+    assert train_autoencoder(Identity(), X, epochs=1)["train"][0] == 0.0
+    noisy = add_noise(X, 0.2, generator=torch.Generator().manual_seed(0))
+    assert reconstruction_error(Identity(), X, noisy) == pytest.approx(
+        ((noisy - X) ** 2).mean().item())
+
+
 def test_training_is_reproducible():
     X = torch.rand(50, 8, generator=torch.Generator().manual_seed(1))
     runs = []
@@ -121,8 +148,12 @@ def test_sample_codes_follow_the_codes():
     assert z.dtype == codes.dtype
     assert torch.allclose(z.mean(0), codes.mean(0), atol=0.05)
     assert torch.allclose(torch.cov(z.T), torch.cov(codes.T), rtol=0.05, atol=0.05)
-    box = sample_codes(codes, 1000, kind="box", generator=torch.Generator().manual_seed(2))
-    assert bool(((box >= codes.amin(0)) & (box <= codes.amax(0))).all())
+    box = sample_codes(codes, 20000, kind="box", generator=torch.Generator().manual_seed(2))
+    low, high = codes.amin(0), codes.amax(0)
+    assert bool(((box >= low) & (box <= high)).all())
+    # uniform in the box: its centre on average, and the variance (high - low)^2 / 12
+    assert bool(((box.mean(0) - (low + high) / 2).abs() < 0.01 * (high - low)).all())
+    assert torch.allclose(box.var(0), (high - low) ** 2 / 12, rtol=0.03)
 
 
 @pytest.mark.parametrize("call, error, words", [
