@@ -307,6 +307,10 @@ def mdp_evaluate(P, r, policy, gamma):
     P_pi = torch.einsum("sa,sat->st", policy, P)
     return torch.linalg.solve(torch.eye(len(r), dtype=P.dtype) - gamma * P_pi,
                               (policy * r).sum(1))
+def pca_reconstruct(X_train, X, k):
+    mean = X_train.mean(0)
+    _, _, Vt = torch.linalg.svd(X_train - mean, full_matrices=False)
+    return mean + (X - mean) @ Vt[:k].T @ Vt[:k]
 
 
 # Forms a right answer takes: "float" (a number as a Python float), "numpy" (a
@@ -399,6 +403,9 @@ ANSWERS = {
     "mdp.check_value_iteration": (mdp_value_iteration, TENSOR + ("list",)),
     "mdp.check_policy_evaluation": (mdp_evaluate, TENSOR + ("list",)),
     "data_parallel.check_rank_indices": (rank_indices, ()),
+    "autoencoders.check_mask_pixels": (lambda x, p: x * (torch.rand(x.shape) >= p),
+                                       TENSOR + ("list",)),
+    "autoencoders.check_pca_reconstruct": (pca_reconstruct, TENSOR + ("list",)),
 }
 
 

@@ -5,6 +5,19 @@ from torch import nn
 
 from . import INFINITE, Example, Propagates, checks_in, elementwise, merge, propagates
 
+def _BATCH(name):
+    """A network's input: NaN flows through its layers, and an empty batch is one."""
+    return merge(propagates(name, reason=Propagates("a NaN input flows through the "
+                                                    "network's layers into its output")),
+                 {name: {"empty": "no rows: an empty batch gives an empty output"}})
+
+
+def _small_autoencoder():
+    torch.manual_seed(0)
+    from dlbook.generative.autoencoders import Autoencoder
+    return Autoencoder(6, 2, hidden=(4,))
+
+
 def _digits():
     return torch.rand(80, 1, 8, 8, generator=torch.Generator().manual_seed(0))
 
@@ -21,4 +34,28 @@ EXAMPLES = {
         lambda: dict(a=torch.rand(10, 3), b=torch.rand(12, 3))),
     "dlbook.generative.yardstick.score": Example(lambda: dict(samples=_digits())),
     "dlbook.generative.yardstick.floor": Example(),
+    # --- autoencoders ------------------------------------------------------------
+    "dlbook.generative.autoencoders.Autoencoder": Example(
+        dict(in_features=12, latent=3, hidden=(8,)),
+        accept={"hidden": {"empty": "no hidden layers: the linear autoencoder's one layer "
+                                    "each way"}},
+        methods={"forward": Example(lambda: dict(x=torch.rand(4, 12)), accept=_BATCH("x")),
+                 "encode": Example(lambda: dict(x=torch.rand(4, 12)), accept=_BATCH("x")),
+                 "decode": Example(lambda: dict(z=torch.randn(4, 3)), accept=_BATCH("z"))}),
+    "dlbook.generative.autoencoders.add_noise": Example(
+        lambda: dict(x=torch.rand(4, 6), std=0.2),
+        accept={"x": {"shape": "elementwise: a tensor of any shape is a valid input",
+                      "empty": "elementwise: an empty tensor gives an empty result"}}),
+    "dlbook.generative.autoencoders.train_autoencoder": Example(
+        lambda: dict(model=_small_autoencoder(), X=torch.rand(10, 6), epochs=1,
+                     X_val=torch.rand(4, 6), optimizer=None, noise=0.1)),
+    "dlbook.generative.autoencoders.reconstruction_error": Example(
+        lambda: dict(model=_small_autoencoder(), X=torch.rand(5, 6), X_in=torch.rand(5, 6))),
+    "dlbook.generative.autoencoders.PCA": Example(record="a plain record: its fields are stored as given"),
+    "dlbook.generative.autoencoders.pca": Example(lambda: dict(X=torch.rand(10, 4), k=2)),
+    "dlbook.generative.autoencoders.principal_angles": Example(
+        lambda: dict(A=torch.randn(6, 2), B=torch.randn(6, 3))),
+    "dlbook.generative.autoencoders.sample_codes": Example(
+        lambda: dict(codes=torch.randn(20, 2), n=5, kind="box")),
+    **checks_in("dlbook.checks.autoencoders"),
 }
