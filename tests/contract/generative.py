@@ -50,4 +50,5 @@ EXAMPLES = {
         lambda: dict(model=VAE_EXAMPLE(), x=torch.rand(3, 64))),
     "dlbook.generative.vae.vae_loss": Example(
         lambda: dict(model=VAE_EXAMPLE(), x=torch.rand(3, 64), beta=0.5)),
+    **checks_in("dlbook.checks.vae"),
 }
