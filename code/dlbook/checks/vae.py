@@ -1,7 +1,7 @@
-"""Checks for the code exercises of the chapter *Variational autoencoders*.
-
-Each check runs the reader's function on inputs built to expose one typical
-mistake at a time, without printing the expected values.
+"""Checks for the code exercises of the chapter *Variational autoencoders*: the
+Gaussian KL divergence and the reparameterised sample. Each names the usual slip
+(a log-variance read as a log standard deviation, a mean where a sum belongs, a
+detached sample) without printing the expected values.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from . import CheckResult, as_tensor, call_answer, close, compare_tensors, faile
     require_callable
 
 
-def _randn(*shape: int, seed: int) -> torch.Tensor:
-    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed),
-                       dtype=torch.float64)
+def _gaussian_rows(rows: int, dims: int, *seeds: int) -> list[torch.Tensor]:
+    """Float64 standard-normal matrices, one per seed: means, log-variances, noise."""
+    return [torch.randn(rows, dims, dtype=torch.float64,
+                        generator=torch.Generator().manual_seed(seed)) for seed in seeds]
 
 
 def check_gaussian_kl(fn: Callable) -> CheckResult:
@@ -25,7 +26,7 @@ def check_gaussian_kl(fn: Callable) -> CheckResult:
     """
     name = "gaussian_kl"
     require_callable("fn", fn)
-    mu, logvar = _randn(6, 4, seed=0), _randn(6, 4, seed=1)
+    mu, logvar = _gaussian_rows(6, 4, 0, 1)
     got, problem = call_answer(name, fn, mu.clone(), logvar.clone())
     if problem is not None:
         return problem
@@ -68,9 +69,9 @@ def check_reparameterize(fn: Callable) -> CheckResult:
     """
     name = "reparameterize"
     require_callable("fn", fn)
-    mu = _randn(5, 3, seed=0).requires_grad_()
-    logvar = _randn(5, 3, seed=1).requires_grad_()
-    eps = _randn(5, 3, seed=2)
+    mu, logvar, eps, probe = _gaussian_rows(5, 3, 0, 1, 2, 3)
+    mu.requires_grad_()
+    logvar.requires_grad_()
     got, problem = call_answer(name, fn, mu, logvar, eps.clone())
     if problem is not None:
         return problem
@@ -96,7 +97,6 @@ def check_reparameterize(fn: Callable) -> CheckResult:
         return failed(name, "your sample has no gradient: it was detached, converted to "
                       "NumPy or computed under torch.no_grad()",
                       "compute it from mu and logvar with torch operations.")
-    probe = _randn(5, 3, seed=3)
     grads = torch.autograd.grad((probe * got_t.to(probe.dtype)).sum(), [mu, logvar],
                                 allow_unused=True)
     wants = (probe, probe * 0.5 * torch.exp(0.5 * logvar.detach()) * eps)
