@@ -42,8 +42,7 @@ def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, *,
     The randomness sits in ``eps``, which does not depend on the parameters, so
     gradients flow to ``mu`` and ``logvar``. Chapter: *Variational autoencoders*.
     """
-    mu, logvar, _, _ = _check_gaussians(mu, logvar, None, None)
-    check_generator("generator", generator)
+    mu, logvar = _check_draw(mu, logvar, generator)
     eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
     return mu + torch.exp(0.5 * logvar) * eps
 
@@ -194,3 +193,9 @@ def _check_gaussians(mu, logvar, prior_mu, prior_logvar):
     if mu.ndim == 0:
         raise ValueError("mu must have at least one dimension (the latent one), got a scalar")
     return mu, logvar, prior_mu, prior_logvar
+
+
+def _check_draw(mu, logvar, generator):
+    mu, logvar, _, _ = _check_gaussians(mu, logvar, None, None)
+    check_generator("generator", generator)
+    return mu, logvar
