@@ -133,3 +133,8 @@ def test_bad_input_raises_a_clear_error(call, words):
     with pytest.raises(ValueError, match=None) as err:
         call()
     assert words in str(err.value)
+
+
+def test_a_model_that_is_not_a_vae_raises_a_type_error():
+    with pytest.raises(TypeError, match="model must be a dlbook VAE"):
+        elbo_terms(torch.nn.Linear(64, 64), torch.rand(3, 64))
