@@ -406,6 +406,9 @@ ANSWERS = {
     "autoencoders.check_mask_pixels": (lambda x, p: x * (torch.rand(x.shape) >= p),
                                        TENSOR + ("list",)),
     "autoencoders.check_pca_reconstruct": (pca_reconstruct, TENSOR + ("list",)),
+    "vae.check_gaussian_kl": (
+        lambda m, l: 0.5 * (m ** 2 + l.exp() - l - 1).sum(-1), TENSOR + ("list",)),
+    "vae.check_reparameterize": (lambda m, l, e: m + torch.exp(0.5 * l) * e, TENSOR),
 }
 
 

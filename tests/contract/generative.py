@@ -16,6 +16,9 @@ def _small_autoencoder():
     torch.manual_seed(0)
     from dlbook.generative.autoencoders import Autoencoder
     return Autoencoder(6, 2, hidden=(4,))
+def VAE_EXAMPLE():
+    from dlbook.generative.vae import VAE
+    return VAE(latent_dim=2, hidden=8)
 
 
 def _digits():
@@ -58,4 +61,29 @@ EXAMPLES = {
     "dlbook.generative.autoencoders.sample_codes": Example(
         lambda: dict(codes=torch.randn(20, 2), n=5, kind="box")),
     **checks_in("dlbook.checks.autoencoders"),
+    # --- vae ---------------------------------------------------------------------
+    "dlbook.generative.vae.gaussian_kl": Example(
+        lambda: dict(mu=torch.randn(3, 2), logvar=torch.randn(3, 2),
+                     prior_mu=torch.randn(3, 2), prior_logvar=torch.randn(3, 2)),
+        accept=propagates("mu", "logvar", "prior_mu", "prior_logvar")),
+    "dlbook.generative.vae.reparameterize": Example(
+        lambda: dict(mu=torch.randn(3, 2), logvar=torch.randn(3, 2),
+                     generator=torch.Generator().manual_seed(0)),
+        accept=propagates("mu", "logvar")),
+    "dlbook.generative.vae.VAE": Example(
+        dict(latent_dim=2, hidden=8, input_dim=64, num_classes=10),
+        methods={"forward": Example(lambda: dict(x=torch.rand(3, 64),
+                                                 y=torch.tensor([0, 5, 9]))),
+                 "encode": Example(lambda: dict(x=torch.rand(3, 64),
+                                                y=torch.tensor([0, 5, 9]))),
+                 "decode": Example(lambda: dict(z=torch.randn(3, 2),
+                                                y=torch.tensor([0, 5, 9]))),
+                 "sample": Example(lambda: dict(n=3, y=torch.tensor([0, 5, 9]),
+                                                generator=torch.Generator().manual_seed(0)))}),
+    "dlbook.generative.vae.ELBOTerms": Example(record="a plain record: its fields are stored as given"),
+    "dlbook.generative.vae.elbo_terms": Example(
+        lambda: dict(model=VAE_EXAMPLE(), x=torch.rand(3, 64))),
+    "dlbook.generative.vae.vae_loss": Example(
+        lambda: dict(model=VAE_EXAMPLE(), x=torch.rand(3, 64), beta=0.5)),
+    **checks_in("dlbook.checks.vae"),
 }
