@@ -135,7 +135,7 @@ def _sqrt_psd(matrix: torch.Tensor) -> torch.Tensor:
 
 def classify(images: torch.Tensor) -> torch.Tensor:
     """The reader's digit for each image (int64 labels)."""
-    images = _as_images("images", images)
+    images = _as_images("images", images, minimum=1)
     with torch.no_grad():
         return digit_reader()(images).argmax(1)
 
