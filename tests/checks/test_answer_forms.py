@@ -361,6 +361,8 @@ ANSWERS = {
         TENSOR + ("list",)),
     "seq2seq_attention.check_beam_score": (
         lambda lp, g: lp.sum() / len(lp) ** g, NUMBER),
+    "gan.check_discriminator_loss": (
+        lambda r, f: F.softplus(-r).mean() + F.softplus(f).mean(), TENSOR + NUMBER),
 }
 
 
