@@ -68,3 +68,5 @@ EXAMPLES = {
         methods={"forward": Example(lambda: dict(x=torch.rand(3, 1, 8, 8)), accept=merge(
             propagates("x"), {"x": {"empty": "no images give no logits, as in torch"}}))}),
 }
+
+EXAMPLES.update(checks_in("dlbook.checks.gan"))
