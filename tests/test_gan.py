@@ -104,7 +104,7 @@ def test_samples_of_the_mixture_cover_every_mode():
     centres = ring_modes(8)
     x = sample_mixture(centres, 0.02, 4000, generator=torch.Generator().manual_seed(0))
     cov = mode_coverage(x, centres, 0.02)
-    assert cov.covered == 8 and cov.high_quality > 0.99  # 3 std holds 98.9% in 2-D
+    assert cov.covered == 8 and cov.high_quality > 0.98  # 3 std holds 98.9% in 2-D
 
 
 def test_r1_penalty_of_a_linear_discriminator():
