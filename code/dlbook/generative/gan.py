@@ -192,7 +192,8 @@ class StackedLinear(nn.Module):
 
     Copy ``k`` computes ``x[k] @ weight[k] + bias[k]``, initialised as
     ``nn.Linear`` would be; one batched matrix product trains several seeds in
-    the time of little more than one. Chapter: *Generative adversarial networks*.
+    a fraction of the time of as many separate runs.
+    Chapter: *Generative adversarial networks*.
     """
 
     def __init__(self, copies: int, in_features: int, out_features: int) -> None:
