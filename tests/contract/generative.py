@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from . import INFINITE, Example, Propagates, checks_in, elementwise, merge, propagates
+from . import ANY_SHAPE, INFINITE, Example, Propagates, checks_in, elementwise, merge, propagates
 
 def _BATCH(name):
     """A network's input: NaN flows through its layers, and an empty batch is one."""
@@ -86,4 +86,52 @@ EXAMPLES = {
     "dlbook.generative.vae.vae_loss": Example(
         lambda: dict(model=VAE_EXAMPLE(), x=torch.rand(3, 64), beta=0.5)),
     **checks_in("dlbook.checks.vae"),
+    # --- gan -----------------------------------------------------------------------
+    "dlbook.generative.gan.discriminator_loss": Example(
+        lambda: dict(real_logits=torch.randn(4, 1), fake_logits=torch.randn(3, 1)),
+        accept=elementwise("real_logits", "fake_logits",
+                           reason="a mean of elementwise softplus: a NaN in gives a NaN out")),
+    "dlbook.generative.gan.generator_loss": Example(
+        lambda: dict(fake_logits=torch.randn(4, 1)),
+        accept=elementwise("fake_logits",
+                           reason="a mean of elementwise softplus: a NaN in gives a NaN out")),
+    "dlbook.generative.gan.r1_penalty": Example(
+        lambda: dict(discriminator=nn.Linear(2, 1), real=torch.randn(5, 2)),
+        accept={"real": {"shape": "any shape whose last dimension the discriminator reads"}}),
+    "dlbook.generative.gan.optimal_discriminator": Example(
+        lambda: dict(p_data=torch.rand(6), p_model=torch.rand(6)),
+        accept={n: {"shape": ANY_SHAPE} for n in ("p_data", "p_model")}),
+    "dlbook.generative.gan.js_divergence": Example(
+        lambda: dict(p=torch.tensor([0.2, 0.8, 0.0]), q=torch.tensor([0.5, 0.25, 0.25])),
+        accept={n: {"shape": "probabilities of outcomes in any arrangement"}
+                for n in ("p", "q")}),
+    "dlbook.generative.gan.ring_modes": Example(),
+    "dlbook.generative.gan.sample_mixture": Example(
+        lambda: dict(centres=torch.tensor([[0.0, 1.0], [1.0, 0.0]]), std=0.1, n=5)),
+    "dlbook.generative.gan.Coverage": Example(
+        record="a plain record: its fields are stored as given"),
+    "dlbook.generative.gan.mode_coverage": Example(
+        lambda: dict(samples=torch.randn(30, 2), centres=torch.tensor([[0.0, 1.0], [1.0, 0.0]]),
+                     std=0.5),
+        accept={"centres": {"length": "a mixture may have any number of modes"}}),
+    "dlbook.generative.gan.StackedLinear": Example(
+        dict(copies=2, in_features=3, out_features=4),
+        methods={"forward": Example(lambda: dict(x=torch.randn(2, 5, 3)),
+                                    accept=propagates("x"))}),
+    "dlbook.generative.gan.ToyGenerator": Example(
+        dict(copies=2),
+        methods={"forward": Example(lambda: dict(z=torch.randn(2, 5, 2)),
+                                    accept=propagates("z"))}),
+    "dlbook.generative.gan.ToyDiscriminator": Example(
+        dict(copies=2),
+        methods={"forward": Example(lambda: dict(x=torch.randn(2, 5, 2)),
+                                    accept=propagates("x"))}),
+    "dlbook.generative.gan.DigitGenerator": Example(
+        methods={"forward": Example(lambda: dict(z=torch.randn(3, 16)), accept=merge(
+            propagates("z"), {"z": {"empty": "no noise rows give no images, as in torch"}}))}),
+    "dlbook.generative.gan.DigitDiscriminator": Example(
+        methods={"forward": Example(lambda: dict(x=torch.rand(3, 1, 8, 8)), accept=merge(
+            propagates("x"), {"x": {"empty": "no images give no logits, as in torch"}}))}),
 }
+
+EXAMPLES.update(checks_in("dlbook.checks.gan"))
