@@ -77,4 +77,5 @@ EXAMPLES = {
         lambda: dict(model=_diffusion_model(), n=4, schedule=_schedule(), steps=3, eta=0.5,
                      labels=torch.tensor([0, 1, 0, 1]), guidance=1.0,
                      generator=torch.Generator().manual_seed(0), history=False)),
+    **checks_in("dlbook.checks.diffusion"),
 }
