@@ -144,6 +144,42 @@ def test_dropping_every_label_trains_the_unconditional_prediction():
     assert all(p.grad is not None for p in model.inp.parameters())
 
 
+def test_without_dropping_the_loss_uses_the_labels():
+    """drop_labels=0 keeps every label: the loss is the conditional prediction's, and
+    differs from the unconditional one on the same draws of t and noise."""
+    model = small_model(num_classes=4)
+    x0, y = torch.randn(10, 3), torch.randint(0, 4, (10,))
+    s = linear_schedule(10)
+    kept = denoising_loss(model, x0, s, labels=y, drop_labels=0.0,
+                          generator=torch.Generator().manual_seed(0))
+    g = torch.Generator().manual_seed(0)
+    t = torch.randint(1, s.T + 1, (10,), generator=g)
+    noise = torch.randn(x0.shape, generator=g)
+    x_t = q_sample(x0, t, noise, s)
+    assert torch.allclose(kept, ((model(x_t, t, y) - noise) ** 2).mean())
+    assert not torch.allclose(kept, ((model(x_t, t) - noise) ** 2).mean())
+
+
+class StepRecorder(nn.Module):
+    """Predicts zero noise and remembers the steps it was asked about."""
+
+    null_label = 0
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def forward(self, x, t, labels=None):
+        self.seen.append(t.clone())
+        return torch.zeros_like(x)
+
+
+def test_the_loss_draws_every_step_from_1_to_T_and_no_other():
+    model, s = StepRecorder(), linear_schedule(5)
+    denoising_loss(model, torch.randn(2000, 2), s, generator=torch.Generator().manual_seed(0))
+    assert set(model.seen[0].tolist()) == {1, 2, 3, 4, 5}
+
+
 def test_time_embedding_is_sines_then_cosines():
     e = time_embedding(torch.tensor([0, 5]), 8)
     assert e.shape == (2, 8)
