@@ -290,14 +290,18 @@ def ddim_moments(x_t: torch.Tensor, eps: torch.Tensor, t: int, t_prev: int,
     (deterministic) to 1 (DDPM's variance when ``t_prev = t - 1``).
     Chapter: *Diffusion models*.
     """
-    t = _check_step(x_t, eps, t, schedule)
-    t_prev = check_int("t_prev", t_prev, minimum=0, maximum=t - 1)
-    eta = check_float("eta", eta, minimum=0, maximum=1)
+    t, t_prev, eta = _check_ddim_step(x_t, eps, t, t_prev, schedule, eta)
     alpha_bar, alpha_bar_prev = schedule.alpha_bars[t], schedule.alpha_bars[t_prev]
     x0_hat = (x_t - (1 - alpha_bar).sqrt() * eps) / alpha_bar.sqrt()
     var = eta ** 2 * (1 - alpha_bar_prev) / (1 - alpha_bar) * (1 - alpha_bar / alpha_bar_prev)
     mean = alpha_bar_prev.sqrt() * x0_hat + (1 - alpha_bar_prev - var).sqrt() * eps
     return mean.to(x_t.dtype), math.sqrt(float(var))
+
+
+def _check_ddim_step(x_t, eps, t, t_prev, schedule, eta) -> tuple[int, int, float]:
+    t = _check_step(x_t, eps, t, schedule)
+    return (t, check_int("t_prev", t_prev, minimum=0, maximum=t - 1),
+            check_float("eta", eta, minimum=0, maximum=1))
 
 
 def _check_step(x_t, eps, t, schedule) -> int:
