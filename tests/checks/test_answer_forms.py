@@ -288,6 +288,11 @@ def sgns_loss(center, context, noise):
     return (-F.logsigmoid((center * context).sum(-1)) - F.logsigmoid(-neg).sum(-1)).mean()
 
 
+def ddim_step(x_t, eps, alpha_bar_t, alpha_bar_prev):
+    x0_hat = (x_t - math.sqrt(1 - alpha_bar_t) * eps) / math.sqrt(alpha_bar_t)
+    return math.sqrt(alpha_bar_prev) * x0_hat + math.sqrt(1 - alpha_bar_prev) * eps
+
+
 def ppmi(counts):
     p = counts / counts.sum()
     pmi = torch.log(p / (p.sum(1, keepdim=True) * p.sum(0, keepdim=True)))
@@ -411,6 +416,7 @@ ANSWERS = {
     "vae.check_reparameterize": (lambda m, l, e: m + torch.exp(0.5 * l) * e, TENSOR),
     "gan.check_discriminator_loss": (
         lambda r, f: F.softplus(-r).mean() + F.softplus(f).mean(), TENSOR + NUMBER),
+    "diffusion.check_ddim_step": (ddim_step, TENSOR + ("list",)),
 }
 
 
