@@ -337,6 +337,11 @@ NUMBER = ("float", "numpy", "tensor0d")
 COUNT = ("numpy", "tensor0d")  # a float is a mistake: "use integer division"
 TENSOR = ("float32",)
 
+def adam_state_bytes(model):
+    params = list(model.parameters())
+    return sum(2 * p.numel() * p.element_size() for p in params) + 4 * len(params)
+
+
 ANSWERS = {
     "tensors.check_normalize_rows": (lambda X: X / X.sum(1, keepdim=True), TENSOR + ("list",)),
     "tensors.check_pairwise_sq_distances": (
@@ -417,6 +422,7 @@ ANSWERS = {
     "gan.check_discriminator_loss": (
         lambda r, f: F.softplus(-r).mean() + F.softplus(f).mean(), TENSOR + NUMBER),
     "diffusion.check_ddim_step": (ddim_step, TENSOR + ("list",)),
+    "performance.check_adam_state_bytes": (adam_state_bytes, COUNT + ("float",)),
 }
 
 
