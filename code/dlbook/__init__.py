@@ -24,6 +24,18 @@ Part II, ``dlbook.training``: ``activations``, ``init``, ``optim``,
 Part III, ``dlbook.cnn``: ``conv``, ``lenet``, ``architectures``, ``augment``,
 ``transfer``, ``detection``, ``segmentation``, ``metric_learning``,
 ``attribution``.
+
+Part IV, ``dlbook.nlp``: ``tokenize``, ``vocab``, ``batching``, ``corpora``,
+``textcnn``, ``word2vec``, ``ngram``, ``neural_lm``, ``perplexity``, ``rnn``,
+``seq2seq``.
+
+Part VI, ``dlbook.generative``: ``yardstick``, ``recorded``, ``autoencoders``,
+``vae``, ``gan``, ``diffusion``.
+
+Part VII, ``dlbook.rl``: ``bandits``, ``ab_testing``, ``mdp``, ``td``, ``games``,
+``search``, ``alphazero``.
+
+Part VIII, ``dlbook.scale``: ``timing``, ``memory``, ``distributed``.
 """
 
 __version__ = "0.1.0"

@@ -95,6 +95,9 @@ EXAMPLES = {
         accept={"x": {"nan": Propagates("a NaN input gives NaN gradients on both sides"),
                       "inf": INFINITE}}),
     **checks_in("dlbook.checks.data_parallel"),
+}
+
+
 def _timing(times):
     from dlbook.scale.timing import summarize
     return summarize(times)
@@ -105,7 +108,7 @@ def _forward():
     return layer(torch.ones(4, 3)).sum()
 
 
-EXAMPLES = {
+EXAMPLES.update({
     # --- timing (chapter Performance) ------------------------------------------
     "dlbook.scale.timing.Timing": Example(record="a plain record: its fields are "
                                                  "stored as given"),
@@ -133,4 +136,4 @@ EXAMPLES = {
         accept={"exclude": {"empty": "nothing excluded: every saved tensor counts",
                             "*": "the tensors to leave out are only compared by storage"}}),
     **checks_in("dlbook.checks.performance"),
-}
+})
