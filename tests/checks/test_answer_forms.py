@@ -303,6 +303,10 @@ def mdp_evaluate(P, r, policy, gamma):
                               (policy * r).sum(1))
 
 
+def q_learning_targets(Q, rewards, next_states, terminated, gamma):
+    return rewards + gamma * Q[next_states].max(1).values * (~terminated)
+
+
 # Forms a right answer takes: "float" (a number as a Python float), "numpy" (a
 # NumPy scalar), "tensor0d" (a number as a 0-d tensor), "float32" (a floating
 # tensor in float32), "list" (a tensor as a list).
@@ -378,6 +382,7 @@ ANSWERS = {
         lambda lp, g: lp.sum() / len(lp) ** g, NUMBER),
     "mdp.check_value_iteration": (mdp_value_iteration, TENSOR + ("list",)),
     "mdp.check_policy_evaluation": (mdp_evaluate, TENSOR + ("list",)),
+    "q_learning.check_q_learning_targets": (q_learning_targets, TENSOR + ("list",)),
 }
 
 

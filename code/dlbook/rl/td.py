@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .._args import check_float
+from .._args import check_bool, check_float, check_int
 from .mdp import Episodes, _check_env, rollouts
 
 
@@ -28,7 +28,7 @@ def epsilon_greedy(Q: np.ndarray, s: Any, epsilon: float,
     of largest ``Q[s]``, ties broken at random. ``s`` is a state (returns an int)
     or an array of rows of ``Q`` (returns an array of actions). Chapter:
     *Temporal-difference learning*."""
-    _check_choice_args(Q, epsilon, rng)
+    _check_choice_args(Q, s, epsilon, rng)
     q = Q[s]
     best = (q == q.max(-1, keepdims=True)) * rng.random(q.shape)   # random tie-break
     greedy = best.argmax(-1)
@@ -42,7 +42,7 @@ def td0_update(V: np.ndarray, s: Any, r: Any, s_next: Any, terminated: Any,
     """TD(0) prediction: ``V[s] += alpha * (r + gamma * V[s_next] - V[s])``, where the
     value after a terminal transition is 0. Returns the TD error. Chapter:
     *Temporal-difference learning*."""
-    _check_update("V", V, 1, alpha, gamma)
+    _check_update("V", V, 1, alpha, gamma, dict(s=s, s_next=s_next), {}, r, terminated)
     target = r + gamma * np.where(terminated, 0.0, V[s_next])
     delta = target - V[s]
     V[s] += alpha * delta
@@ -54,7 +54,8 @@ def sarsa_update(Q: np.ndarray, s: Any, a: Any, r: Any, s_next: Any, a_next: Any
     """SARSA: ``Q[s, a] += alpha * (r + gamma * Q[s_next, a_next] - Q[s, a])``, with
     ``a_next`` the action the agent will take next. Returns the TD error. Chapter:
     *Temporal-difference learning*."""
-    _check_update("Q", Q, 2, alpha, gamma)
+    _check_update("Q", Q, 2, alpha, gamma, dict(s=s, s_next=s_next), dict(a=a, a_next=a_next),
+                  r, terminated)
     target = r + gamma * np.where(terminated, 0.0, Q[s_next, a_next])
     delta = target - Q[s, a]
     Q[s, a] += alpha * delta
@@ -66,7 +67,7 @@ def q_learning_update(Q: np.ndarray, s: Any, a: Any, r: Any, s_next: Any,
     """Q-learning: ``Q[s, a] += alpha * (r + gamma * max_a' Q[s_next, a'] - Q[s, a])``,
     whatever action the agent takes next. Returns the TD error. Chapter:
     *Temporal-difference learning*."""
-    _check_update("Q", Q, 2, alpha, gamma)
+    _check_update("Q", Q, 2, alpha, gamma, dict(s=s, s_next=s_next), dict(a=a), r, terminated)
     target = r + gamma * np.where(terminated, 0.0, Q[s_next].max(-1))
     delta = target - Q[s, a]
     Q[s, a] += alpha * delta
@@ -95,14 +96,37 @@ def _check_table(name: str, table: Any, ndim: int) -> None:
                          f"{table.shape}")
 
 
-def _check_update(name: str, table: Any, ndim: int, alpha: Any, gamma: Any) -> None:
+def _check_update(name: str, table: Any, ndim: int, alpha: Any, gamma: Any,
+                  states: dict, actions: dict, r: Any, terminated: Any) -> None:
     _check_table(name, table, ndim)
+    for arg, value in states.items():
+        _check_index(arg, value, table.shape[0])
+    for arg, value in actions.items():
+        _check_index(arg, value, table.shape[1])
+    if isinstance(r, np.ndarray) and r.dtype.kind in "iuf":
+        if not np.isfinite(r).all():
+            raise ValueError("r must be finite")
+    else:
+        check_float("r", r)
+    if not (isinstance(terminated, np.ndarray) and terminated.dtype == np.bool_):
+        check_bool("terminated", terminated)
     check_float("alpha", alpha, minimum=0.0, maximum=1.0, strict_min=True)
     check_float("gamma", gamma, minimum=0.0, maximum=1.0)
 
 
-def _check_choice_args(Q: Any, epsilon: Any, rng: Any) -> None:
+def _check_index(name: str, value: Any, size: int) -> None:
+    """An index (an int, or an integer array) into an axis of the given size."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iu":
+        if value.size and (value.min() < 0 or value.max() >= size):
+            raise ValueError(f"{name} must hold indices in [0, {size}), got "
+                             f"{value.min()} to {value.max()}")
+    else:
+        check_int(name, value, minimum=0, maximum=size - 1)
+
+
+def _check_choice_args(Q: Any, s: Any, epsilon: Any, rng: Any) -> None:
     _check_table("Q", Q, 2)
+    _check_index("s", s, Q.shape[0])
     check_float("epsilon", epsilon, minimum=0.0, maximum=1.0)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
