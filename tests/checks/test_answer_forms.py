@@ -318,6 +318,10 @@ def pca_reconstruct(X_train, X, k):
     return mean + (X - mean) @ Vt[:k].T @ Vt[:k]
 
 
+def q_learning_targets(Q, rewards, next_states, terminated, gamma):
+    return rewards + gamma * Q[next_states].max(1).values * (~terminated)
+
+
 # Forms a right answer takes: "float" (a number as a Python float), "numpy" (a
 # NumPy scalar), "tensor0d" (a number as a 0-d tensor), "float32" (a floating
 # tensor in float32), "list" (a tensor as a list).
@@ -423,6 +427,7 @@ ANSWERS = {
         lambda r, f: F.softplus(-r).mean() + F.softplus(f).mean(), TENSOR + NUMBER),
     "diffusion.check_ddim_step": (ddim_step, TENSOR + ("list",)),
     "performance.check_adam_state_bytes": (adam_state_bytes, COUNT + ("float",)),
+    "q_learning.check_q_learning_targets": (q_learning_targets, TENSOR + ("list",)),
 }
 
 

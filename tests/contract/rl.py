@@ -99,3 +99,32 @@ EXAMPLES.update({
     "dlbook.rl.mdp.frozenlake_optimal": Example(dict(is_slippery=True, max_steps=5)),
 })
 EXAMPLES.update(checks_in("dlbook.checks.mdp"))
+
+
+# --- q-learning -----------------------------------------------------------------
+
+def _q_table():
+    import numpy as np
+    return np.array([[0.0, 2.0], [4.0, 10.0], [1.0, -1.0]])
+
+
+REWARD_SIGN = {"r": {"range:negative": "rewards may be negative (CliffWalking's -1 a step)"}}
+
+EXAMPLES.update({
+    "dlbook.rl.td.epsilon_greedy": Example(
+        lambda: dict(Q=_q_table(), s=1, epsilon=0.1,
+                     rng=__import__("numpy").random.default_rng(0))),
+    "dlbook.rl.td.td0_update": Example(
+        lambda: dict(V=_q_table()[:, 0].copy(), s=0, r=0.5, s_next=1, terminated=False,
+                     alpha=0.5, gamma=0.9), accept=REWARD_SIGN),
+    "dlbook.rl.td.sarsa_update": Example(
+        lambda: dict(Q=_q_table(), s=0, a=0, r=1.0, s_next=1, a_next=0, terminated=False,
+                     alpha=0.5, gamma=0.9), accept=REWARD_SIGN),
+    "dlbook.rl.td.q_learning_update": Example(
+        lambda: dict(Q=_q_table(), s=0, a=0, r=1.0, s_next=1, terminated=False,
+                     alpha=0.5, gamma=0.9), accept=REWARD_SIGN),
+    "dlbook.rl.td.greedy_rollouts": Example(
+        lambda: dict(env=_frozenlake(), Q=__import__("numpy").zeros((16, 4)), episodes=3,
+                     seed=0)),
+})
+EXAMPLES.update(checks_in("dlbook.checks.q_learning"))

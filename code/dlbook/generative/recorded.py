@@ -6,4 +6,8 @@ fail when this table and the build disagree. The *Diffusion* chapter reads it fo
 its table of all four families. Chapter: *Diffusion models*.
 """
 
-FD: dict[str, float] = {}
+FD: dict[str, float] = {
+    'autoencoders': 57.9774820165444,
+    'vae': 67.80389708356324,
+    'gan': 65.9953258680398,
+}
