@@ -28,6 +28,7 @@ from torch import nn
 
 import dlbook.checks
 from checks.test_interpretability import cascade
+from checks.test_mcts import negamax_right, puct_right
 from checks.test_normalization import fold_right as fold
 from checks.test_regularization import early_right as early_stopping
 from dlbook.fundamentals.autograd import Value
@@ -361,6 +362,8 @@ ANSWERS = {
         TENSOR + ("list",)),
     "seq2seq_attention.check_beam_score": (
         lambda lp, g: lp.sum() / len(lp) ** g, NUMBER),
+    "mcts.check_puct_score": (puct_right, NUMBER + ("numpy32",)),
+    "mcts.check_negamax": (negamax_right, NUMBER),
 }
 
 
