@@ -190,3 +190,22 @@ def test_augment_moves_policy_with_the_board():
         moved = tuple(board[i] for i in s)
         assert torch.equal(x[k], alphazero.encode([moved])[0])
         assert p[k, s.index(2)] == 1.0
+
+
+def test_mcts_gives_the_same_tree_with_a_score_of_the_readers_own():
+    """mcts runs ucb1 and puct without their argument checks; a copy behaves the same."""
+    for score in (search.ucb1, search.puct):
+        own = lambda parent, child, score=score: score(parent, child)  # noqa: E731
+        a = search.mcts(games.EMPTY, 300, random.Random(3), score=score)
+        b = search.mcts(games.EMPTY, 300, random.Random(3), score=own)
+        assert search.visits(a) == search.visits(b)
+
+
+def test_scores_reject_bad_input():
+    root = search.mcts(games.EMPTY, 20, random.Random(0))
+    child = next(iter(root.children.values()))
+    for score in (search.ucb1, search.puct):
+        with pytest.raises(ValueError, match="c must be"):
+            score(root, child, -1.0)
+        with pytest.raises(TypeError, match="Node"):
+            score(root, 3)

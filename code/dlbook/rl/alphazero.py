@@ -83,6 +83,9 @@ class PolicyValueNet(nn.Module):
         return logits, torch.tanh(self.value(h)).squeeze(1)
 
 
+_IN_PLAY: list[tuple[list[Board], torch.Tensor]] = []
+
+
 def tabulate(net: nn.Module) -> dict[Board, tuple[dict[int, float], float]]:
     """The network's prior and value for every position of the game, in one batch.
 
@@ -91,9 +94,12 @@ def tabulate(net: nn.Module) -> dict[Board, tuple[dict[int, float], float]]:
     speed, not the result. A game with more positions evaluates leaves in batches.
     """
     net = check_module("net", net)
-    boards = [b for b in all_positions() if _winner(b) is None]
+    if not _IN_PLAY:  # the positions still in play, and their encoding, computed once
+        boards = [b for b in all_positions() if _winner(b) is None]
+        _IN_PLAY.append((boards, encode(boards)))
+    boards, x = _IN_PLAY[0]
     with torch.no_grad():
-        logits, values = net(encode(boards))
+        logits, values = net(x)
         probs = F.softmax(logits, dim=1)
     table = {}
     for board, p, v in zip(boards, probs.tolist(), values.tolist()):

@@ -111,7 +111,6 @@ class Node:
 
 
 def _check_score(parent, child, c) -> None:
-    # Called at every step of every simulation: kept to a few comparisons.
     if not (isinstance(parent, Node) and isinstance(child, Node)):
         raise TypeError(f"parent and child must be search Nodes, got "
                         f"{type(parent).__name__} and {type(child).__name__}")
@@ -122,6 +121,11 @@ def _check_score(parent, child, c) -> None:
 def ucb1(parent: Node, child: Node, c: float = 1.4) -> float:
     """UCT's selection score: mean value plus an exploration bonus; untried moves first."""
     _check_score(parent, child, c)
+    return _ucb1(parent, child, c)
+
+
+def _ucb1(parent: Node, child: Node, c: float = 1.4) -> float:
+    """Q(s, a) + c sqrt(ln N(s) / N(s, a)), infinite for a move not yet tried."""
     if child.visits == 0:
         return math.inf
     return child.q + c * math.sqrt(math.log(parent.visits) / child.visits)
@@ -130,7 +134,17 @@ def ucb1(parent: Node, child: Node, c: float = 1.4) -> float:
 def puct(parent: Node, child: Node, c: float = 1.5) -> float:
     """AlphaZero's selection score: the bonus is shared out by the prior P(s, a)."""
     _check_score(parent, child, c)
+    return _puct(parent, child, c)
+
+
+def _puct(parent: Node, child: Node, c: float = 1.5) -> float:
+    """Q(s, a) + c P(s, a) sqrt(N(s)) / (1 + N(s, a))."""
     return child.q + c * child.prior * math.sqrt(parent.visits) / (1 + child.visits)
+
+
+# Inside mcts the nodes are its own and c is the default: the search calls the scores
+# without their argument checks, which would otherwise take half of its time.
+_UNCHECKED = {ucb1: _ucb1, puct: _puct}
 
 
 def rollout_evaluate(board: Board, rng: random.Random) -> tuple[dict[int, float], float]:
@@ -154,6 +168,7 @@ def mcts(board: Board, n_simulations: int, rng: random.Random, *,
     board, rng = _check_turn(board), _check_rng(rng)
     n_simulations = check_int("n_simulations", n_simulations, minimum=1)
     evaluate, score = check_callable("evaluate", evaluate), check_callable("score", score)
+    score = _UNCHECKED.get(score, score)
     root = Node(board)
     for _ in range(n_simulations):
         node, path = root, [root]
