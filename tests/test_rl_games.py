@@ -209,3 +209,25 @@ def test_scores_reject_bad_input():
             score(root, child, -1.0)
         with pytest.raises(TypeError, match="Node"):
             score(root, 3)
+
+
+def test_self_play_outcome_is_for_the_player_to_move():
+    """The last mover of a won game won: its example's outcome is +1, whoever it was."""
+    table = alphazero.tabulate(alphazero.PolicyValueNet(hidden=8))
+    evaluate = alphazero.network_evaluate(table)
+    decisive = 0
+    for seed in range(8):
+        examples = alphazero.self_play_game(evaluate, 10, random.Random(seed))
+        board, _, z = examples[-1]
+        if z != 0:
+            decisive += 1
+            assert z == 1.0
+            assert games.winner(board) is None
+    assert decisive > 0
+
+
+def test_most_visited_names_its_bad_input():
+    with pytest.raises(TypeError, match="root"):
+        search.most_visited(3)
+    with pytest.raises(ValueError, match="no children"):
+        search.most_visited(search.Node(games.EMPTY))

@@ -199,8 +199,10 @@ def visits(root: Node) -> dict[int, int]:
 
 def most_visited(root: Node) -> int:
     """The move searched most often; among equals, the one of best mean value."""
-    if not isinstance(root, Node) or not root.children:
-        raise ValueError(f"root must be a searched Node with children, got {root!r}")
+    if not isinstance(root, Node):
+        raise TypeError(f"root must be a search Node, got {type(root).__name__}")
+    if not root.children:
+        raise ValueError("root has no children: run mcts from it first")
     return max(root.children, key=lambda m: (root.children[m].visits, root.children[m].q))
 
 
