@@ -28,6 +28,7 @@ from torch import nn
 
 import dlbook.checks
 from checks.test_interpretability import cascade
+from checks.test_mcts import negamax_right, puct_right
 from checks.test_normalization import fold_right as fold
 from checks.test_regularization import early_right as early_stopping
 from dlbook.fundamentals.autograd import Value
@@ -428,6 +429,8 @@ ANSWERS = {
     "diffusion.check_ddim_step": (ddim_step, TENSOR + ("list",)),
     "performance.check_adam_state_bytes": (adam_state_bytes, COUNT + ("float",)),
     "q_learning.check_q_learning_targets": (q_learning_targets, TENSOR + ("list",)),
+    "mcts.check_puct_score": (puct_right, NUMBER + ("numpy32",)),
+    "mcts.check_negamax": (negamax_right, NUMBER),
 }
 
 
