@@ -128,6 +128,8 @@ EXAMPLES.update({
                      seed=0)),
 })
 EXAMPLES.update(checks_in("dlbook.checks.q_learning"))
+
+
 def _board():
     return (1, -1, 0, 0, 1, 0, 0, 0, -1)
 
@@ -153,7 +155,7 @@ def _table():
     return tabulate(PolicyValueNet(hidden=4))
 
 
-EXAMPLES = {
+EXAMPLES.update({
     # --- games (chapter Monte Carlo tree search) ---------------------------------
     "dlbook.rl.games.check_board": Example(dict(name="board", board=(0,) * 9),
                                            accept={"name": {"*": "only the message uses it"}}),
@@ -203,7 +205,7 @@ EXAMPLES = {
     "dlbook.rl.alphazero.alphazero_loss": Example(
         lambda: dict(net=_net(), x=torch.rand(2, 27), policies=torch.full((2, 9), 1 / 9),
                      outcomes=torch.ones(2))),
-}
+})
 EXAMPLES.update(checks_in("dlbook.checks.mcts"))
 
 

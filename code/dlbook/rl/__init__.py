@@ -1,1 +1,12 @@
-"""Part VII, Reinforcement learning: one module per subject of the part's chapters."""
+"""Part VII, Reinforcement learning.
+
+``bandits`` (Bernoulli bandits, epsilon-greedy, UCB1, Thompson sampling, regret,
+the Lai–Robbins constant, LinUCB) and ``ab_testing`` (the A/B test's z statistic,
+p-value and sample size), chapter *Bandits*; ``mdp`` (tabular MDPs from
+gymnasium's tables, policy evaluation, value and policy iteration, rollouts, the
+exact optimum of FrozenLake), chapter *Markov decision processes*; ``td`` (TD(0)
+prediction, SARSA and Q-learning), chapter *Temporal-difference learning*;
+``games`` (tic-tac-toe), ``search`` (minimax, Monte Carlo rollouts, MCTS with UCB1
+or PUCT, matches between players) and ``alphazero`` (the policy-value network,
+self-play and its loss), chapter *Monte Carlo tree search and self-play*.
+"""
