@@ -141,6 +141,16 @@ EXAMPLES = {
     "dlbook.checks.as_tensor": Example(dict(value=[1.0, 2.0]), accept={"value": {"*": ANSWER}}),
     "dlbook.checks.as_number": Example(dict(value=2.0), accept={"value": {"*": ANSWER}}),
     "dlbook.checks.as_int": Example(dict(value=3), accept={"value": {"*": ANSWER}}),
+    "dlbook.checks.named_mistake": Example(
+        lambda: dict(check="check", got=torch.ones(2),
+                     mistakes={"you add one": (torch.ones(2), "do not add one")},
+                     atol=1e-6, where="", want=torch.zeros(2)),
+        accept={"got": {"*": ANSWER}, "check": {"*": TEXT}, "where": {"*": TEXT},
+                "mistakes": {k: "the check's own table of mistakes: an empty one names "
+                             "none, and each value is a reference" for k in
+                             ("empty", "element", "length", "shape", "nan", "inf", "dtype")},
+                "want": {k: REFERENCE for k in ("shape", "length", "empty", "nan", "inf",
+                                                "dtype")}}),
     "dlbook.checks.close": Example(
         dict(got=[1.0, 2.0], want=torch.tensor([1.0, 2.0]), atol=1e-6, rtol=1e-5),
         accept={"got": {"*": ANSWER},

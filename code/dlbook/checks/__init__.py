@@ -235,6 +235,27 @@ def close(got: Any, want: torch.Tensor, *, atol: float = 1e-6, rtol: float = 1e-
                                equal_nan=True))
 
 
+
+def named_mistake(check: str, got: Any, mistakes: dict[str, tuple[Any, str]], *,
+                  atol: float, where: str = "", want: torch.Tensor | None = None
+                  ) -> CheckResult | None:
+    """The failed result for the first of ``mistakes`` the reader's answer makes.
+
+    ``mistakes`` maps a description ("you leave out the discount") to the value that
+    mistake gives on this input and a hint. With ``want``, a mistake that gives the
+    right answer on this input is skipped, since it cannot be told apart. None when
+    the answer matches no mistake.
+    """
+    if not isinstance(mistakes, dict):
+        raise TypeError(f"mistakes must be a dict, got {type(mistakes).__name__}")
+    atol = check_float("atol", atol, minimum=0.0)
+    for mistake, (value, hint) in mistakes.items():
+        if want is not None and close(value, want, atol=atol):
+            continue
+        if close(got, value, atol=atol):
+            return failed(check, f"{where}{mistake}", hint)
+    return None
+
 def compare_tensors(check: str, got: Any, want: torch.Tensor, *, atol: float = 1e-5,
                     rtol: float = 1e-4, what: str = "the result") -> CheckResult | None:
     """Compare the reader's output with the reference; None when they agree.

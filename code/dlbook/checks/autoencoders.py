@@ -10,8 +10,8 @@ from typing import Callable
 
 import torch
 
-from . import CheckResult, as_tensor, call_answer, close, compare_tensors, failed, passed, \
-    require_callable
+from . import CheckResult, as_tensor, call_answer, close, compare_tensors, failed, \
+    named_mistake, passed, require_callable
 
 
 def _digits_like(n: int, seed: int) -> torch.Tensor:
@@ -103,9 +103,9 @@ def check_pca_reconstruct(fn: Callable) -> CheckResult:
                      "torch.linalg.eigh sorts eigenvalues in ascending order; "
                      "svd's singular values descend."),
             }
-            for mistake, (value, hint) in mistakes.items():
-                if close(got, value, atol=1e-6):
-                    return failed(name, f"with k = {k} {mistake}", hint)
+            problem = named_mistake(name, got, mistakes, atol=1e-6, where=f"with k = {k} ")
+            if problem is not None:
+                return problem
         problem = compare_tensors(name, got, want, atol=1e-6,
                                   what=f"the reconstruction with k = {k}")
         if problem is not None:

@@ -11,8 +11,8 @@ from typing import Callable
 
 import torch
 
-from . import CheckResult, as_tensor, call_answer, close, compare_tensors, failed, passed, \
-    require_callable
+from . import CheckResult, as_tensor, call_answer, compare_tensors, named_mistake, \
+    passed, require_callable
 
 
 def _random_mdp(seed: int, S: int = 5, A: int = 3) -> tuple[torch.Tensor, torch.Tensor]:
@@ -84,9 +84,10 @@ def check_value_iteration(fn: Callable) -> CheckResult:
                     (_optimal(P, r, gamma, transpose=True), "P[s, a, s'] sums over the "
                      "next state s', the last axis: P @ V."),
             }
-            for mistake, (value, hint) in mistakes.items():
-                if not close(value, want, atol=1e-6) and close(got_t, value, atol=1e-6):
-                    return failed(name, f"on {what} {mistake}", hint)
+            problem = named_mistake(name, got_t, mistakes, atol=1e-6, where=f"on {what} ",
+                                    want=want)
+            if problem is not None:
+                return problem
         problem = compare_tensors(name, got, want, atol=1e-6, what=f"V* on {what}")
         if problem is not None:
             return problem
@@ -127,9 +128,10 @@ def check_policy_evaluation(fn: Callable) -> CheckResult:
                                         torch.einsum("sa,sat->st", policy, P), r.sum(1)),
                      "r_pi(s) = sum_a pi(a|s) r(s, a), an average, not a sum."),
             }
-            for mistake, (value, hint) in mistakes.items():
-                if not close(value, want, atol=1e-6) and close(got_t, value, atol=1e-6):
-                    return failed(name, f"on {what} {mistake}", hint)
+            problem = named_mistake(name, got_t, mistakes, atol=1e-6, where=f"on {what} ",
+                                    want=want)
+            if problem is not None:
+                return problem
         problem = compare_tensors(name, got, want, atol=1e-8, what=f"V on {what}")
         if problem is not None:
             return problem

@@ -12,8 +12,8 @@ from typing import Callable
 
 import torch
 
-from . import CheckResult, as_tensor, call_answer, close, compare_tensors, failed, passed, \
-    require_callable
+from . import CheckResult, as_tensor, call_answer, compare_tensors, named_mistake, \
+    passed, require_callable
 
 
 def _batch(seed: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -55,9 +55,9 @@ def check_q_learning_targets(fn: Callable) -> CheckResult:
     }
     got_t = as_tensor(got)
     if isinstance(got_t, torch.Tensor) and got_t.shape == want.shape:
-        for mistake, (value, hint) in mistakes.items():
-            if not close(value, want, atol=1e-6) and close(got_t, value, atol=1e-6):
-                return failed(name, mistake, hint)
+        problem = named_mistake(name, got_t, mistakes, atol=1e-6, want=want)
+        if problem is not None:
+            return problem
     problem = compare_tensors(name, got, want, atol=1e-8, what="the targets")
     if problem is not None:
         return problem

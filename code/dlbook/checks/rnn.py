@@ -10,8 +10,8 @@ from typing import Callable
 
 import torch
 
-from . import CheckResult, as_tensor, call_answer, close, compare_tensors, failed, passed, \
-    require_callable
+from . import CheckResult, as_tensor, call_answer, close, compare_tensors, failed, \
+    named_mistake, passed, require_callable
 
 
 def _randn(*shape: int, seed: int) -> torch.Tensor:
@@ -104,9 +104,9 @@ def check_gru_step(fn: Callable) -> CheckResult:
                 ((1 - z) * torch.tanh(xn + hn) + z * h,
                  "the candidate n sees r * (W_hn h + b_hn)."),
         }
-        for mistake, (value, hint) in variants.items():
-            if close(got_t, value, atol=1e-9):
-                return failed(name, mistake, hint)
+        problem = named_mistake(name, got_t, variants, atol=1e-9)
+        if problem is not None:
+            return problem
     problem = compare_tensors(name, got, want, atol=1e-9, what="the next hidden state")
     if problem is not None:
         return problem

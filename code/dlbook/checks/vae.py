@@ -10,8 +10,8 @@ from typing import Callable
 
 import torch
 
-from . import CheckResult, as_tensor, call_answer, close, compare_tensors, failed, passed, \
-    require_callable
+from . import CheckResult, as_tensor, call_answer, close, compare_tensors, failed, \
+    named_mistake, passed, require_callable
 
 
 def _gaussian_rows(rows: int, dims: int, *seeds: int) -> list[torch.Tensor]:
@@ -50,9 +50,9 @@ def check_gaussian_kl(fn: Callable) -> CheckResult:
              "log sigma^2 - 1)."),
     }
     if isinstance(got_t, torch.Tensor) and got_t.shape == (6,):
-        for mistake, (value, hint) in variants.items():
-            if close(got_t, value, atol=1e-9):
-                return failed(name, mistake, hint)
+        problem = named_mistake(name, got_t, variants, atol=1e-9)
+        if problem is not None:
+            return problem
     if isinstance(got_t, torch.Tensor) and got_t.numel() == 1:
         return failed(name, "you return one number for the whole batch",
                       "return one KL per row: sum over the last dimension only.")
@@ -87,9 +87,10 @@ def check_reparameterize(fn: Callable) -> CheckResult:
             "you leave out mu": (torch.exp(0.5 * logvar) * eps, "the sample is centred "
                                  "on mu: mu + sigma * eps."),
         }
-        for mistake, (value, hint) in variants.items():
-            if close(got_t, value.detach(), atol=1e-9):
-                return failed(name, mistake, hint)
+        problem = named_mistake(name, got_t, {m: (v.detach(), h) for m, (v, h) in
+                                              variants.items()}, atol=1e-9)
+        if problem is not None:
+            return problem
     problem = compare_tensors(name, got, want.detach(), atol=1e-9, what="the sample")
     if problem is not None:
         return problem
