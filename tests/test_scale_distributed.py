@@ -3,72 +3,44 @@
 from __future__ import annotations
 
 import os
-import time
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
-import torch.nn.functional as F
-from torch.nn.parallel import DistributedDataParallel as DDP
-
-from torch.utils.data import TensorDataset
 
 from dlbook.scale import distributed as dd
+from scale_distributed_ranks import _dataset
+
+# The ranks' side of the tests below, run by torchrun in two fresh processes.
+RANKS_SCRIPT = Path(__file__).with_name("scale_distributed_ranks.py")
 
 
-def _dataset(n: int = 40) -> TensorDataset:
-    """Digit-shaped examples (64 inputs, 10 classes), cheap to make."""
-    g = torch.Generator().manual_seed(0)
-    return TensorDataset(torch.rand(n, 64, generator=g), torch.arange(n) % 10)
-
-
-def _worker(rank: int, world_size: int, init_file: str, out_dir: str) -> None:
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank,
-                            world_size=world_size)
-    try:
-        # the ring sums a tensor whose length does not divide into equal chunks
-        t = torch.arange(7, dtype=torch.float64) * (rank + 1)
-        summed = dd.ring_all_reduce(t)
-        # the hand-written average against DDP's, on each rank's own batch
-        loader = dd.shard_loader(_dataset(), global_batch=16, rank=rank,
-                                 world_size=world_size)
-        x, y = next(iter(loader))
-        model, ddp = dd.make_model(hidden=16, seed=0), DDP(dd.make_model(hidden=16, seed=0))
-        F.cross_entropy(model(x), y).backward()
-        local = [p.grad.clone() for p in model.parameters()]
-        dd.average_gradients(model)
-        F.cross_entropy(ddp(x), y).backward()
-        diff = dd.compare_with_ddp(ddp, x, y)
-        timing = dd.time_data_parallel(hidden=8, global_batch=16, rounds=2, steps=2,
-                                       warmup=1)
-        torch.save({"summed": summed, "local": local,
-                    "ours": [p.grad for p in model.parameters()],
-                    "ddp": [p.grad for p in ddp.parameters()], "diff": diff,
-                    "indices": loader.sampler.__iter__().__next__(), "timing": timing},
-                   os.path.join(out_dir, f"rank{rank}.pt"))
-    finally:
+@pytest.fixture(scope="module", autouse=True)
+def no_group_left_over():
+    """The contract tests keep a group of this process alone; these tests need none."""
+    if dist.is_initialized():
         dist.destroy_process_group()
 
 
 @pytest.fixture(scope="module")
 def two_ranks(tmp_path_factory):
+    """Two gloo ranks launched with torchrun, as the chapter launches its script.
+
+    Fresh processes, not forks of this one: a fork of a process that has run torch's
+    thread pools and gloo's threads can deadlock in the child.
+    """
     out = tmp_path_factory.mktemp("ddp")
-    # fork, where there is one: the children start at once, without importing torch
-    # again, nor torch._dynamo, which DistributedDataParallel imports (seconds)
-    import torch._dynamo  # noqa: F401
-    if dist.is_initialized():  # a group of this process alone, left by another test:
-        dist.destroy_process_group()  # forked children must not inherit it
-    method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-    ranks = mp.start_processes(_worker, args=(2, str(out / "init"), str(out)), nprocs=2,
-                               start_method=method, join=False)
-    deadline = time.monotonic() + 300             # a hung rank fails the test, not the run
-    while not ranks.join(timeout=5):
-        if time.monotonic() > deadline:
-            for process in ranks.processes:
-                process.kill()
-            pytest.fail("the two ranks did not finish within 300 s")
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
+               "--nproc_per_node", "2", str(RANKS_SCRIPT), str(out)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    try:                                           # a hung rank fails the test, not the run
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the two ranks did not finish within 300 s")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return [torch.load(out / f"rank{r}.pt") for r in range(2)]
 
 
