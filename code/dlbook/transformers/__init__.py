@@ -1,0 +1,6 @@
+"""Part V, Transformers.
+
+``attention`` (scaled dot-product and multi-head attention, causal and padding
+masks) and ``positional`` (sinusoidal, learned and rotary position encodings),
+chapter *Self-attention*.
+"""
