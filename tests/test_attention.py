@@ -244,3 +244,14 @@ def test_bad_input_is_named():
         sinusoidal_encoding(4, 7)
     with pytest.raises(ValueError, match="longer than max_length"):
         SinusoidalEncoding(8, 4)(torch.zeros(1, 5, 8))
+
+
+def test_a_block_keeps_detached_weights_so_it_can_be_copied_after_a_forward_pass():
+    import copy
+    block = EncoderBlock(8, 2, 16)
+    decoder = DecoderBlock(8, 2, 16)
+    x = torch.randn(1, 3, 8, requires_grad=True)
+    block(x), decoder(x, x)
+    assert not block.attention_weights.requires_grad
+    assert not decoder.cross_attention_weights.requires_grad
+    copy.deepcopy(block), copy.deepcopy(decoder)

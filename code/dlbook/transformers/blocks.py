@@ -9,7 +9,7 @@ and ViT chapters stack the same blocks.
 ``norm_first=False`` is the original post-norm block (Vaswani et al., 2017):
 x ← LayerNorm(x + Sublayer(x)). ``norm_first=True`` is the pre-norm block of GPT-2
 and most models since (Xiong et al., 2020): x ← x + Sublayer(LayerNorm(x)).
-Each block keeps the attention weights of its last forward pass in
+Each block keeps the attention weights of its last forward pass, detached, in
 ``attention_weights`` (and a decoder block ``cross_attention_weights``), to draw.
 """
 
@@ -64,8 +64,9 @@ class EncoderBlock(nn.Module):
                            "key_padding_mask")
 
         def attend(h):
-            out, self.attention_weights = self.attention(
-                h, key_padding_mask=key_padding_mask, causal=causal)
+            out, weights = self.attention(h, key_padding_mask=key_padding_mask,
+                                          causal=causal)
+            self.attention_weights = weights.detach()
             return self._drop(out)
 
         if self.norm_first:
@@ -109,13 +110,15 @@ class DecoderBlock(nn.Module):
                              f"{tuple(memory.shape)}")
 
         def attend(h):
-            out, self.attention_weights = self.self_attention(
-                h, key_padding_mask=key_padding_mask, causal=True)
+            out, weights = self.self_attention(h, key_padding_mask=key_padding_mask,
+                                               causal=True)
+            self.attention_weights = weights.detach()
             return self._drop(out)
 
         def cross(h):
-            out, self.cross_attention_weights = self.cross_attention(
-                h, memory, memory, key_padding_mask=memory_padding_mask)
+            out, weights = self.cross_attention(h, memory, memory,
+                                                key_padding_mask=memory_padding_mask)
+            self.cross_attention_weights = weights.detach()
             return self._drop(out)
 
         if self.norm_first:
