@@ -434,6 +434,18 @@ ANSWERS = {
 }
 
 
+def power_law_exponent(n, loss):
+    u, v = np.log(np.asarray(n, float)), np.log(np.asarray(loss, float))
+    return -((u - u.mean()) * (v - v.mean())).sum() / ((u - u.mean()) ** 2).sum()
+
+
+ANSWERS.update({
+    "scaling_lora.check_power_law_exponent": (power_law_exponent, NUMBER),
+    "scaling_lora.check_merged_weight": (lambda W, A, B, a: W + (a / A.shape[0]) * B @ A,
+                                         TENSOR + ("list",)),
+})
+
+
 def all_checks() -> dict:
     checks = {}
     for info in pkgutil.iter_modules(dlbook.checks.__path__):

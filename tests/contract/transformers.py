@@ -89,3 +89,45 @@ EXAMPLES = {
                          memory_padding_mask=torch.ones(2, 5, dtype=torch.bool)),
             accept=merge(_layer_input("x"), _layer_input("memory")))}),
 }
+
+
+# --- scaling-lora -------------------------------------------------------------------
+
+def _lora_base():
+    torch.manual_seed(0)
+    return nn.Linear(4, 3)
+
+
+def _lora_model():
+    from dlbook.transformers.blocks import EncoderBlock
+    torch.manual_seed(0)
+    return EncoderBlock(4, 2, 8)
+
+
+POINTS = "the fit reads numbers: any sequence of them, a list or an array"
+EXAMPLES.update({
+    "dlbook.transformers.scaling.fit_power_law": Example(
+        dict(x=[1e3, 1e4, 1e5], loss=[3.0, 2.5, 2.1])),
+    "dlbook.transformers.scaling.fit_power_law_with_floor": Example(
+        dict(x=[1e3, 1e4, 1e5, 1e6], loss=[3.0, 2.5, 2.1, 1.9], grid=50)),
+    "dlbook.transformers.scaling.PowerLaw": Example(
+        dict(exponent=0.1, coefficient=3.0, floor=0.0, exponent_se=0.01),
+        record="a plain record of a fit's numbers, as fit_power_law returns them"),
+    "dlbook.transformers.lora.LoRALinear": Example(
+        lambda: dict(base=_lora_base(), rank=2, alpha=4.0),
+        methods={"forward": Example(
+            lambda: dict(x=torch.randn(2, 4)),
+            accept=merge(propagates("x", reason=Propagates("a linear layer: a NaN input "
+                                                           "gives a NaN output")),
+                         {"x": {"empty": "an empty batch gives an empty output",
+                                "shape": "like nn.Linear: any leading dimensions"}}))}),
+    "dlbook.transformers.lora.add_lora": Example(
+        lambda: dict(model=_lora_model(), rank=2, alpha=2.0, targets=("q_proj", "v_proj"))),
+    "dlbook.transformers.lora.merge_lora": Example(lambda: dict(model=_lora_model()),
+                                                   accept={"model": {
+                                                       "*": "a model without adapters: "
+                                                            "nothing to merge"}}),
+    "dlbook.transformers.lora.count_parameters": Example(
+        lambda: dict(model=_lora_model(), trainable_only=True)),
+})
+EXAMPLES.update(checks_in("dlbook.checks.scaling_lora"))
