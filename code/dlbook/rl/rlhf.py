@@ -37,10 +37,10 @@ class RewardModel(nn.Module):
     def __init__(self, vocab_size: int, embedding_dim: int = 16, hidden_size: int = 64) -> None:
         super().__init__()
         self.vocab_size = check_int("vocab_size", vocab_size, minimum=2)
-        self.embedding = nn.Embedding(vocab_size, check_int("embedding_dim", embedding_dim,
-                                                            minimum=1))
-        self.gru = nn.GRU(embedding_dim, check_int("hidden_size", hidden_size, minimum=1),
-                          batch_first=True)
+        embedding_dim = check_int("embedding_dim", embedding_dim, minimum=1)
+        hidden_size = check_int("hidden_size", hidden_size, minimum=1)
+        self.embedding = nn.Embedding(self.vocab_size, embedding_dim)
+        self.gru = nn.GRU(embedding_dim, hidden_size, batch_first=True)
         self.head = nn.Linear(hidden_size, 1)
 
     def forward(self, ids: torch.Tensor, pad: int = 0) -> torch.Tensor:
@@ -55,8 +55,9 @@ def sample_sequences(model: nn.Module, n: int, bos: int, eos: int, pad: int = 0,
                      ) -> torch.Tensor:
     """Draw ``n`` sequences at once from a recurrent language model such as
     :class:`dlbook.nlp.rnn.RNNLM` (``embedding``, ``rnn`` and ``output``), each
-    until ``eos`` or ``max_length`` tokens. Returns ids ``(n, T)``: ``bos``, the
-    tokens, ``eos``, then ``pad``. Chapter: *Policy gradients*."""
+    until ``eos`` or ``max_length`` tokens (``pad`` and ``bos`` are never drawn).
+    Returns ids ``(n, T)``: ``bos``, the tokens, ``eos``, then ``pad``. Chapter:
+    *Policy gradients*."""
     _check_sampling(model, n, bos, eos, pad, max_length, generator)
     token = torch.full((n, 1), bos)
     rows, state = [token], None
@@ -64,6 +65,7 @@ def sample_sequences(model: nn.Module, n: int, bos: int, eos: int, pad: int = 0,
     for _ in range(max_length):
         hidden, state = model.rnn(model.embedding(token), state)
         probs = torch.softmax(model.output(hidden[:, -1]), -1)
+        probs[:, [pad, bos]] = 0.0                             # never drawn inside a name
         token = torch.multinomial(probs, 1, generator=generator)
         token[done] = pad                                      # finished rows are padded
         rows.append(token)
@@ -81,6 +83,7 @@ def sequence_log_probs(model: nn.Module, ids: torch.Tensor, pad: int = 0) -> tor
     included, ``pad`` left out: shape ``(N,)``, differentiable. Chapter: *Policy
     gradients*."""
     check_module("model", model)
+    check_tensor("ids", ids, ndim=2, integer=True, nonempty=True)
     _check_ids(ids, getattr(model, "vocab_size", int(ids.max()) + 1), pad)
     targets = ids[:, 1:]
     log_p = torch.log_softmax(model(ids[:, :-1]), -1)
