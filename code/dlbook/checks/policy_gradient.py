@@ -21,7 +21,8 @@ def check_clipped_objective(fn: Callable) -> CheckResult:
     name = "clipped_objective"
     require_callable("fn", fn)
     g = torch.Generator().manual_seed(0)
-    ratio = torch.rand(12, generator=g, dtype=torch.float64) * 1.6 + 0.2   # both sides
+    base = torch.tensor([0.5, 0.9, 1.1, 1.5, 0.3, 1.7] * 2, dtype=torch.float64)
+    ratio = base + 0.05 * torch.rand(12, generator=g, dtype=torch.float64)  # both sides
     advantages = torch.randn(12, generator=g, dtype=torch.float64)
     advantages[:6] = advantages[:6].abs() + 0.1
     advantages[6:] = -advantages[6:].abs() - 0.1
