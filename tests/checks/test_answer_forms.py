@@ -431,6 +431,9 @@ ANSWERS = {
     "q_learning.check_q_learning_targets": (q_learning_targets, TENSOR + ("list",)),
     "mcts.check_puct_score": (puct_right, NUMBER + ("numpy32",)),
     "mcts.check_negamax": (negamax_right, NUMBER),
+    "policy_gradient.check_clipped_objective": (
+        lambda r, a, c: torch.minimum(r * a, torch.clamp(r, 1 - c, 1 + c) * a),
+        TENSOR + ("list",)),
 }
 
 

@@ -231,3 +231,72 @@ EXAMPLES.update({
     "dlbook.rl.evaluation.evaluate": Example(
         dict(env_id="CartPole-v1", policy=_lean_policy, episodes=2, seed=0)),
 })
+
+
+# --- policy gradients and RLHF (chapter Policy gradients) -------------------------
+
+def _rollout():
+    torch.manual_seed(0)
+    rewards, values, next_values = torch.randn(3, 2), torch.randn(3, 2), torch.randn(3, 2)
+    terminated = torch.tensor([[0, 0], [1, 0], [0, 0]])
+    truncated = torch.tensor([[0, 0], [0, 0], [0, 1]])
+    return dict(rewards=rewards, values=values, next_values=next_values,
+                terminated=terminated, truncated=truncated, gamma=0.9, lam=0.95)
+
+
+def _name_lm():
+    from dlbook.nlp.rnn import RNNLM
+    torch.manual_seed(0)
+    return RNNLM(8, embedding_dim=4, hidden_size=6, cell="gru")
+
+
+def _name_ids():
+    return torch.tensor([[2, 5, 6, 3, 0], [2, 7, 4, 5, 3]])
+
+
+ROLLOUT_NAN = "a NaN reward or value flows into the advantages of its episode, as in torch"
+
+EXAMPLES.update({
+    "dlbook.rl.policy_gradient.reinforce_loss": Example(
+        lambda: dict(log_probs=torch.tensor([-0.5, -1.2]), advantages=torch.tensor([1.0, -2.0])),
+        accept=merge(propagates("log_probs", "advantages"),
+                     {"log_probs": {"shape": "any shape: one log-probability per sample"},
+                      "advantages": {"range:negative": "advantages have both signs"}})),
+    "dlbook.rl.policy_gradient.gae": Example(
+        _rollout, accept=merge(propagates("rewards", "values", "next_values",
+                                          reason=ROLLOUT_NAN),
+                               {"rewards": {"range:negative": "rewards have both signs"},
+                                "values": {"range:negative": "values have both signs"},
+                                "next_values": {"range:negative": "values have both signs"}})),
+    "dlbook.rl.policy_gradient.clipped_objective": Example(
+        lambda: dict(ratio=torch.tensor([0.5, 1.5]), advantages=torch.tensor([1.0, -1.0]),
+                     clip=0.2),
+        accept=merge(propagates("ratio", "advantages"),
+                     {"ratio": {"shape": "any shape: one ratio per sample"},
+                      "advantages": {"range:negative": "advantages have both signs"}})),
+    "dlbook.rl.policy_gradient.ActorCritic": Example(
+        dict(obs_dim=4, n_actions=2, hidden=8),
+        methods={"forward": Example(
+            lambda: dict(obs=torch.randn(3, 4)),
+            accept=merge(propagates("obs"), {"obs": {"empty": "a batch of no observations "
+                                                              "gives no logits, as in torch"}}))}),
+    "dlbook.rl.rlhf.bradley_terry_loss": Example(
+        lambda: dict(chosen=torch.tensor([1.0, -0.5]), rejected=torch.tensor([0.0, 0.5])),
+        accept=merge(propagates("chosen", "rejected"),
+                     {"chosen": {"range:negative": "rewards have both signs"},
+                      "rejected": {"range:negative": "rewards have both signs"}})),
+    "dlbook.rl.rlhf.RewardModel": Example(
+        dict(vocab_size=8, embedding_dim=4, hidden_size=6),
+        methods={"forward": Example(lambda: dict(ids=_name_ids(), pad=0))}),
+    "dlbook.rl.rlhf.sample_sequences": Example(
+        lambda: dict(model=_name_lm(), n=3, bos=2, eos=3, pad=0, max_length=5,
+                     generator=torch.Generator().manual_seed(0))),
+    "dlbook.rl.rlhf.sequence_log_probs": Example(
+        lambda: dict(model=_name_lm(), ids=_name_ids(), pad=0)),
+    "dlbook.rl.rlhf.kl_penalised_rewards": Example(
+        lambda: dict(rewards=torch.tensor([1.0, 2.0]), log_probs=torch.tensor([-1.0, -3.0]),
+                     ref_log_probs=torch.tensor([-2.0, -2.0]), beta=0.1),
+        accept=merge(propagates("rewards", "log_probs", "ref_log_probs"),
+                     {"rewards": {"range:negative": "rewards have both signs"}})),
+})
+EXAMPLES.update(checks_in("dlbook.checks.policy_gradient"))
