@@ -89,3 +89,6 @@ EXAMPLES = {
                          memory_padding_mask=torch.ones(2, 5, dtype=torch.bool)),
             accept=merge(_layer_input("x"), _layer_input("memory")))}),
 }
+
+# --- self-attention: the chapter's exercise checks ----------------------------------
+EXAMPLES.update(checks_in("dlbook.checks.self_attention"))
