@@ -413,6 +413,14 @@ ANSWERS = {
         TENSOR + ("list",)),
     "seq2seq_attention.check_beam_score": (
         lambda lp, g: lp.sum() / len(lp) ** g, NUMBER),
+    "self_attention.check_causal_mask": (
+        lambda n: torch.ones(n, n, dtype=torch.bool).tril(), ("list",)),
+    "self_attention.check_padded_attention": (
+        lambda q, k, v, n: torch.softmax((q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1]))
+                                         .masked_fill(~(torch.arange(k.shape[-2])
+                                                        < n[:, None])[:, None, None, :],
+                                                      float("-inf")), -1) @ v,
+        TENSOR + ("list",)),
     "bandits.check_ucb1_index": (ucb1_index, TENSOR + ("list", "float64")),
     "bandits.check_lai_robbins": (lai_robbins, NUMBER),
     "mdp.check_value_iteration": (mdp_value_iteration, TENSOR + ("list",)),

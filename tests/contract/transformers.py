@@ -131,3 +131,5 @@ EXAMPLES.update({
         lambda: dict(model=_lora_model(), trainable_only=True)),
 })
 EXAMPLES.update(checks_in("dlbook.checks.scaling_lora"))
+# --- self-attention: the chapter's exercise checks ----------------------------------
+EXAMPLES.update(checks_in("dlbook.checks.self_attention"))
