@@ -25,4 +25,5 @@ EXAMPLES = {
                                  "integer is an id"},
                 "eval_labels": {"range": "class ids are only compared for equality: any "
                                 "integer is an id"}}),
+    **checks_in("dlbook.checks.self_supervised"),
 }
