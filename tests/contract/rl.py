@@ -218,3 +218,16 @@ def _net():
     from dlbook.rl.alphazero import PolicyValueNet
     torch.manual_seed(0)
     return PolicyValueNet(hidden=4)
+
+
+# --- evaluation -------------------------------------------------------------------
+
+def _lean_policy(obs):
+    import numpy as np
+    return (obs[:, 2] > 0).astype(np.int64)
+
+
+EXAMPLES.update({
+    "dlbook.rl.evaluation.evaluate": Example(
+        dict(env_id="CartPole-v1", policy=_lean_policy, episodes=2, seed=0)),
+})

@@ -5,7 +5,89 @@ from torch import nn
 
 from . import INFINITE, Example, Propagates, checks_in, elementwise, merge, propagates
 
+NAN_FLOWS = Propagates("a NaN in a query, key or value flows through the softmax into "
+                       "the output, as in torch")
+
+
+def _seq(*shape):
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(0))
+
+
+def _layer_input(name="x"):
+    return merge(propagates(name, reason=NAN_FLOWS),
+                 {name: {"empty": "an empty batch gives an empty output"}})
+
+
 EXAMPLES = {
+    # --- attention ------------------------------------------------------------------
+    "dlbook.transformers.attention.scaled_dot_product_attention": Example(
+        lambda: dict(q=_seq(2, 3, 4), k=_seq(2, 5, 4), v=_seq(2, 5, 6),
+                     mask=torch.ones(3, 5, dtype=torch.bool), scale=0.5),
+        accept=merge(propagates("q", "k", "v", reason=NAN_FLOWS),
+                     {n: {"empty": "an empty batch gives an empty output"}
+                      for n in ("q", "k", "v")},
+                     {"mask": {"shape:extra-dim": "a leading dimension of size 1 "
+                                                  "broadcasts over q's batch"}})),
+    "dlbook.transformers.attention.causal_mask": Example(dict(n_queries=2, n_keys=4)),
+    "dlbook.transformers.attention.split_heads": Example(
+        lambda: dict(x=_seq(2, 3, 4), n_heads=2),
+        accept=merge(propagates("x", reason=Propagates("a reshape: values are moved, "
+                                                       "not read")),
+                     {"x": {"empty": "an empty batch reshapes to an empty batch",
+                            "dtype:int": "a reshape works for any dtype"}})),
+    "dlbook.transformers.attention.merge_heads": Example(
+        lambda: dict(x=_seq(2, 2, 3, 2)),
+        accept={"x": {"nan": Propagates("a reshape: values are moved, not read"),
+                      "inf": INFINITE, "empty": "an empty batch reshapes to an empty batch",
+                      "dtype:int": "a reshape works for any dtype"}}),
+    "dlbook.transformers.attention.MultiHeadAttention": Example(
+        dict(d_model=4, n_heads=2, dropout=0.1, bias=True, rotary=True),
+        methods={"forward": Example(
+            lambda: dict(query=_seq(2, 3, 4), key=_seq(2, 5, 4), value=_seq(2, 5, 4),
+                         key_padding_mask=torch.tensor([[True] * 5, [True, True, False,
+                                                                     False, False]]),
+                         attn_mask=torch.ones(3, 5, dtype=torch.bool), causal=True),
+            accept=merge(propagates("query", "key", "value", reason=NAN_FLOWS),
+                         {n: {"empty": "an empty batch gives an empty output"}
+                          for n in ("query", "key", "value")}))}),
+    # --- positional -----------------------------------------------------------------
+    "dlbook.transformers.positional.sinusoidal_encoding": Example(
+        dict(length=3, d_model=4, base=100.0),
+        accept={"length": {"range:zero": "no positions: an empty table"}}),
+    "dlbook.transformers.positional.SinusoidalEncoding": Example(
+        dict(d_model=4, max_length=6), methods={"forward": Example(
+            lambda: dict(x=_seq(2, 3, 4)), accept=_layer_input())}),
+    "dlbook.transformers.positional.LearnedEncoding": Example(
+        dict(d_model=4, max_length=6), methods={"forward": Example(
+            lambda: dict(x=_seq(2, 3, 4)), accept=_layer_input())}),
+    "dlbook.transformers.positional.rotary": Example(
+        lambda: dict(x=_seq(2, 3, 4), positions=torch.tensor([0, 1, 5]), base=100.0),
+        accept=merge(propagates("x", reason=Propagates("a rotation: a NaN feature stays "
+                                                       "NaN")),
+                     {"x": {"empty": "an empty batch rotates to an empty batch",
+                            "shape:extra-dim": "any leading dimensions: batch, heads"},
+                      "positions": {"dtype:float": "a position may be fractional: the "
+                                                   "angle is p times a frequency",
+                                    "range": "any position, negative too, is an angle"}})),
+    # --- blocks ---------------------------------------------------------------------
+    "dlbook.transformers.blocks.FeedForward": Example(
+        dict(d_model=4, d_ff=8, dropout=0.1), methods={"forward": Example(
+            lambda: dict(x=_seq(2, 3, 4)),
+            accept=merge(_layer_input(), {"x": {
+                "shape": "position-wise: any leading dimensions, (..., d_model)"}}))}),
+    "dlbook.transformers.blocks.EncoderBlock": Example(
+        dict(d_model=4, n_heads=2, d_ff=8, dropout=0.1, norm_first=False, rotary=False),
+        methods={"forward": Example(
+            lambda: dict(x=_seq(2, 3, 4), key_padding_mask=torch.tensor(
+                [[True, True, True], [True, False, False]]), causal=True),
+            accept=_layer_input())}),
+    "dlbook.transformers.blocks.DecoderBlock": Example(
+        dict(d_model=4, n_heads=2, d_ff=8, dropout=0.1, norm_first=True),
+        methods={"forward": Example(
+            lambda: dict(x=_seq(2, 3, 4), memory=_seq(2, 5, 4),
+                         key_padding_mask=torch.ones(2, 3, dtype=torch.bool),
+                         memory_padding_mask=torch.ones(2, 5, dtype=torch.bool)),
+            accept=merge(_layer_input("x"), _layer_input("memory")))}),
     # --- self-supervised: contrastive learning -----------------------------------
     "dlbook.transformers.contrastive.nt_xent": Example(
         dict(z1=torch.randn(4, 3), z2=torch.randn(4, 3), temperature=0.5)),

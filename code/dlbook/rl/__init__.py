@@ -8,5 +8,7 @@ exact optimum of FrozenLake), chapter *Markov decision processes*; ``td`` (TD(0)
 prediction, SARSA and Q-learning), chapter *Temporal-difference learning*;
 ``games`` (tic-tac-toe), ``search`` (minimax, Monte Carlo rollouts, MCTS with UCB1
 or PUCT, matches between players) and ``alphazero`` (the policy-value network,
-self-play and its loss), chapter *Monte Carlo tree search and self-play*.
+self-play and its loss), chapter *Monte Carlo tree search and self-play*; ``evaluation`` (returns of many
+greedy evaluation episodes played in parallel), chapters *Deep Q-networks* and
+*Policy gradients*.
 """
