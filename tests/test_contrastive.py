@@ -102,8 +102,34 @@ def test_linear_probe_separates_separable_features_and_not_random_labels():
     y = torch.arange(60) % 3
     X = torch.nn.functional.one_hot(y, 3).float() * 5 + 0.1 * torch.randn(60, 3, generator=g)
     assert linear_probe(X[:30], y[:30], X[30:], y[30:]) == 1.0
-    with pytest.raises(ValueError, match="eval_features"):
-        linear_probe(X, y, X[:, :2], y)
+    # labels unrelated to the features: held-out accuracy stays near chance (1/3)
+    noise = torch.randn(300, 5, generator=g)
+    shuffled = torch.randint(0, 3, (300,), generator=g)
+    assert linear_probe(noise[:150], shuffled[:150], noise[150:], shuffled[150:]) < 0.5
+
+
+def test_linear_probe_uses_its_l2_strength():
+    # separable, but three of four examples are class 0: a strong penalty (small c)
+    # shrinks the weight until the probe predicts the majority class everywhere
+    y = (torch.arange(40) % 4 == 0).long()
+    X = (y.float() - 0.5).unsqueeze(1)
+    assert linear_probe(X, y, X, y, c=1e-4) == 0.75
+    assert linear_probe(X, y, X, y, c=100.0) == 1.0
+
+
+@pytest.mark.parametrize("args, kwargs, match", [
+    ((torch.randn(4, 3), torch.arange(4) % 2, torch.randn(4, 2), torch.arange(4) % 2), {},
+     "eval_features"),
+    ((torch.randn(4, 3), torch.zeros(4, dtype=torch.long), torch.randn(4, 3),
+      torch.arange(4) % 2), {}, "two classes"),
+    ((torch.randn(4, 3), torch.arange(3) % 2, torch.randn(4, 3), torch.arange(4) % 2), {},
+     "train_features"),
+    ((torch.randn(4, 3), torch.arange(4) % 2, torch.randn(4, 3), torch.arange(4) % 2),
+     {"c": 0.0}, "c"),
+])
+def test_linear_probe_rejects_bad_input(args, kwargs, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        linear_probe(*args, **kwargs)
 
 
 def test_an_embedding_net_trains_on_nt_xent():

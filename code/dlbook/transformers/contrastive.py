@@ -82,14 +82,7 @@ def few_labels(labels: torch.Tensor, per_class: int, *, seed: int = 0) -> torch.
     return torch.from_numpy(np.concatenate(chosen))
 
 
-def linear_probe(train_features: torch.Tensor, train_labels: torch.Tensor,
-                 eval_features: torch.Tensor, eval_labels: torch.Tensor, *,
-                 c: float = 1.0) -> float:
-    """Accuracy on the evaluation set of a logistic regression on frozen features.
-
-    The probe is scikit-learn's multinomial logistic regression with inverse
-    L2 strength ``c``; the features are not changed. Chapter: *Self-supervised learning*.
-    """
+def _check_probe(train_features, train_labels, eval_features, eval_labels, c) -> float:
     for name, value, labels in (("train", train_features, train_labels),
                                 ("eval", eval_features, eval_labels)):
         check_tensor(f"{name}_features", value, ndim=2, floating=True, nonempty=True,
@@ -101,7 +94,18 @@ def linear_probe(train_features: torch.Tensor, train_labels: torch.Tensor,
                          f"train_features, got {eval_features.shape[1]}")
     if len(torch.unique(train_labels)) < 2:
         raise ValueError("train_labels must hold at least two classes")
-    c = check_float("c", c, minimum=0.0, strict_min=True)
+    return check_float("c", c, minimum=0.0, strict_min=True)
+
+
+def linear_probe(train_features: torch.Tensor, train_labels: torch.Tensor,
+                 eval_features: torch.Tensor, eval_labels: torch.Tensor, *,
+                 c: float = 1.0) -> float:
+    """Accuracy on the evaluation set of a logistic regression on frozen features.
+
+    The probe is scikit-learn's multinomial logistic regression with inverse
+    L2 strength ``c``; the features are not changed. Chapter: *Self-supervised learning*.
+    """
+    c = _check_probe(train_features, train_labels, eval_features, eval_labels, c)
     from sklearn.linear_model import LogisticRegression
 
     probe = LogisticRegression(C=c, max_iter=2000)
