@@ -454,6 +454,22 @@ ANSWERS.update({
     "scaling_lora.check_power_law_exponent": (power_law_exponent, NUMBER),
     "scaling_lora.check_merged_weight": (lambda W, A, B, a: W + (a / A.shape[0]) * B @ A,
                                          TENSOR + ("list",)),
+def nt_xent(z1, z2, tau):
+    n = len(z1)
+    z = F.normalize(torch.cat([z1, z2]), dim=1)
+    logits = (z @ z.T / tau).masked_fill(torch.eye(2 * n, dtype=torch.bool), float("-inf"))
+    return F.cross_entropy(logits, torch.cat([torch.arange(n, 2 * n), torch.arange(n)]))
+
+
+def uniformity(z, t):
+    z = F.normalize(z, dim=1)
+    i, j = torch.triu_indices(len(z), len(z), offset=1)
+    return torch.log(torch.exp(-t * ((z[i] - z[j]) ** 2).sum(1)).mean())
+
+
+ANSWERS.update({
+    "self_supervised.check_nt_xent": (nt_xent, NUMBER + TENSOR),
+    "self_supervised.check_uniformity": (uniformity, NUMBER + TENSOR),
 })
 
 
