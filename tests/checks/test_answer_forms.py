@@ -454,6 +454,9 @@ ANSWERS.update({
     "scaling_lora.check_power_law_exponent": (power_law_exponent, NUMBER),
     "scaling_lora.check_merged_weight": (lambda W, A, B, a: W + (a / A.shape[0]) * B @ A,
                                          TENSOR + ("list",)),
+})
+
+
 def nt_xent(z1, z2, tau):
     n = len(z1)
     z = F.normalize(torch.cat([z1, z2]), dim=1)
