@@ -209,13 +209,13 @@ def _init_weights(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-def _check_ids(ids, vocab_size: int, context: int) -> None:
-    check_tensor("ids", ids, ndim=2, integer=True)
+def _check_ids(ids, vocab_size: int, context: int, name: str = "ids") -> None:
+    check_tensor(name, ids, ndim=2, integer=True)
     if ids.shape[1] > context:
-        raise ValueError(f"ids must have at most context = {context} tokens per row, "
+        raise ValueError(f"{name} must have at most context = {context} tokens per row, "
                          f"got shape {tuple(ids.shape)}")
     if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= vocab_size):
-        raise ValueError(f"ids must hold ids in 0..{vocab_size - 1}")
+        raise ValueError(f"{name} must hold ids in 0..{vocab_size - 1}")
 
 
 def _check_cached_call(model: GPT, ids, cache) -> int:
@@ -284,4 +284,4 @@ def _check_generate(model, prompt, n_new, use_cache, generator) -> None:
         raise ValueError(f"prompt length + n_new must be at most the context "
                          f"({model.context}) with use_cache=True, got {prompt.shape[1]} "
                          f"+ {n_new}")
-    _check_ids(prompt[:, -model.context:], model.vocab_size, model.context)
+    _check_ids(prompt[:, -model.context:], model.vocab_size, model.context, "prompt")
