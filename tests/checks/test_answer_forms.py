@@ -269,6 +269,13 @@ def masked_max_pool(h, mask):
     return h.masked_fill(~mask[:, None, :], float("-inf")).amax(dim=2)
 
 
+def nucleus(probs, p):
+    ranked, order = probs.sort(descending=True)
+    keep = torch.zeros_like(probs, dtype=torch.bool)
+    keep[order] = ranked.cumsum(0) - ranked < p
+    return probs * keep / (probs * keep).sum()
+
+
 def clip_grads(grads, max_norm):
     norm = torch.sqrt(sum((g ** 2).sum() for g in grads))
     return [g * min(1.0, max_norm / float(norm)) for g in grads]
@@ -442,6 +449,7 @@ ANSWERS = {
     "policy_gradient.check_clipped_objective": (
         lambda r, a, c: torch.minimum(r * a, torch.clamp(r, 1 - c, 1 + c) * a),
         TENSOR + ("list",)),
+    "gpt.check_nucleus": (nucleus, TENSOR + ("list",)),
 }
 
 
