@@ -115,3 +115,4 @@ EXAMPLES.update({
     "dlbook.transformers.encoder_decoder.warmup_schedule": Example(
         dict(step=3, d_model=16, warmup_steps=10)),
 })
+EXAMPLES.update(checks_in("dlbook.checks.transformer"))
