@@ -439,6 +439,10 @@ ANSWERS = {
     "vae.check_gaussian_kl": (
         lambda m, l: 0.5 * (m ** 2 + l.exp() - l - 1).sum(-1), TENSOR + ("list",)),
     "vae.check_reparameterize": (lambda m, l, e: m + torch.exp(0.5 * l) * e, TENSOR),
+    "transformer.check_label_smoothing": (
+        lambda z, t, e: torch.nn.functional.cross_entropy(z, t, label_smoothing=e), NUMBER),
+    "transformer.check_warmup_lr": (
+        lambda s, d, w: d ** -0.5 * min(s ** -0.5, s * w ** -1.5), NUMBER),
     "gan.check_discriminator_loss": (
         lambda r, f: F.softplus(-r).mean() + F.softplus(f).mean(), TENSOR + NUMBER),
     "diffusion.check_ddim_step": (ddim_step, TENSOR + ("list",)),

@@ -194,3 +194,29 @@ EXAMPLES.update({
                      generator=torch.Generator().manual_seed(0))),
     **checks_in("dlbook.checks.gpt"),
 })
+# --- transformer (encoder-decoder) ------------------------------------------------------
+from dlbook.transformers.encoder_decoder import Transformer as _Transformer  # noqa: E402
+
+
+def _transformer():
+    torch.manual_seed(0)
+    return _Transformer(6, 7, d_model=4, n_heads=2, d_ff=8, n_encoder_layers=1,
+                        n_decoder_layers=1, max_length=8).eval()
+
+
+EXAMPLES.update({
+    "dlbook.transformers.encoder_decoder.Transformer": Example(
+        dict(src_vocab_size=6, tgt_vocab_size=7, d_model=4, n_heads=2, d_ff=8,
+             n_encoder_layers=1, n_decoder_layers=1, dropout=0.1, norm_first=False,
+             tie_embeddings=True, max_length=8, pad_id=0, bos_id=2, eos_id=3),
+        methods={"forward": Example(dict(src=torch.tensor([[4, 5, 1], [5, 0, 0]]),
+                                         tgt_in=torch.tensor([[2, 4], [2, 6]])),
+                                    accept={"tgt_in": {"length:last-dim": "a target of "
+                                                       "any length is decoded"}})}),
+    "dlbook.transformers.encoder_decoder.greedy_decode": Example(
+        lambda: dict(model=_transformer(), src=torch.tensor([[4, 5, 1], [5, 0, 0]]),
+                     max_length=4)),
+    "dlbook.transformers.encoder_decoder.warmup_schedule": Example(
+        dict(step=3, d_model=16, warmup_steps=10)),
+})
+EXAMPLES.update(checks_in("dlbook.checks.transformer"))
