@@ -45,6 +45,7 @@ class BertEncoder(nn.Module):
         self.vocab_size = check_int("vocab_size", vocab_size, minimum=2)
         self.pad_id = check_int("pad_id", pad_id, minimum=0, maximum=vocab_size - 1)
         self.dropout = check_float("dropout", dropout, minimum=0.0, maximum=1.0)
+        d_model = check_int("d_model", d_model, minimum=1)
         self.token_embedding = nn.Embedding(vocab_size, d_model)
         self.position = LearnedEncoding(d_model, max_length)
         self.blocks = nn.ModuleList(
@@ -178,7 +179,7 @@ def span_fill(inputs: Sequence[T], targets: Sequence[T], sentinels: Sequence[T])
         if t in marks:
             current = spans.setdefault(t, [])
         elif current is None:
-            raise ValueError("targets must start with a sentinel")
+            raise ValueError("targets must start with one of the sentinels")
         else:
             current.append(t)
     out = []
