@@ -454,6 +454,8 @@ ANSWERS = {
         lambda r, a, c: torch.minimum(r * a, torch.clamp(r, 1 - c, 1 + c) * a),
         TENSOR + ("list",)),
     "gpt.check_nucleus": (nucleus, TENSOR + ("list",)),
+    "bert.check_mlm_loss": (
+        lambda lg, t: F.cross_entropy(lg[t != -100], t[t != -100]), NUMBER),
 }
 
 

@@ -220,3 +220,51 @@ EXAMPLES.update({
         dict(step=3, d_model=16, warmup_steps=10)),
 })
 EXAMPLES.update(checks_in("dlbook.checks.transformer"))
+# --- BERT and T5 (chapter *BERT and T5*) --------------------------------------------
+def _bert_encoder():
+    from dlbook.transformers.bert import BertEncoder
+
+    torch.manual_seed(0)
+    return BertEncoder(8, d_model=4, n_heads=2, n_layers=1, d_ff=8, max_length=6)
+
+
+_BERT_IDS = lambda: dict(ids=torch.tensor([[2, 4, 5, 3, 0], [2, 6, 3, 0, 0]]))
+_ANY_TOKEN = "a token may be any value (an id, a word): the transform only moves tokens"
+_IDS_OK = {"ids": {"empty": "an empty batch gives an empty output",
+                   "range": "any id below the vocabulary size is a token"}}
+EXAMPLES.update({
+    "dlbook.transformers.bert.BertEncoder": Example(
+        dict(vocab_size=8, d_model=4, n_heads=2, n_layers=1, d_ff=8, max_length=6,
+             dropout=0.1, pad_id=0),
+        methods={"forward": Example(_BERT_IDS, accept=_IDS_OK)}),
+    "dlbook.transformers.bert.MaskedLanguageModel": Example(
+        lambda: dict(encoder=_bert_encoder()),
+        methods={"forward": Example(_BERT_IDS, accept=_IDS_OK)}),
+    "dlbook.transformers.bert.BertClassifier": Example(
+        lambda: dict(encoder=_bert_encoder(), num_classes=2, dropout=0.1),
+        methods={"forward": Example(_BERT_IDS, accept=_IDS_OK)}),
+    "dlbook.transformers.bert.mask_tokens": Example(
+        lambda: dict(ids=torch.tensor([[2, 4, 5, 3, 0], [2, 6, 3, 0, 0]]), mask_id=7,
+                     vocab_size=8, special_ids=[0, 1, 2, 3], rate=0.5,
+                     generator=torch.Generator().manual_seed(0)),
+        accept={"ids": {"empty": "an empty batch masks nothing",
+                        "range": "any id below the vocabulary size is a token"},
+                "special_ids": {"empty": "no special tokens: every token may be chosen"},
+                "rate": {"range:zero": "rate 0 chooses nothing: the ids come back",
+                         "range": "a probability in [0, 1]"}}),
+    "dlbook.transformers.bert.mlm_loss": Example(
+        lambda: dict(logits=_seq(2, 3, 5), targets=torch.tensor([[1, -100, 4],
+                                                                  [-100, 0, -100]])),
+        accept=merge(propagates("logits", reason=Propagates(
+            "a NaN logit makes its cross-entropy NaN, as in torch")))),
+    "dlbook.transformers.bert.span_corrupt": Example(
+        lambda: dict(tokens=list(range(10, 20)), sentinels=[100, 101, 102],
+                     noise_density=0.3, mean_span_length=2.0,
+                     generator=torch.Generator().manual_seed(0)),
+        accept={n: {"element": _ANY_TOKEN} for n in ("tokens", "sentinels")}),
+    "dlbook.transformers.bert.span_fill": Example(
+        dict(inputs=[10, 100, 13], targets=[100, 11, 12, 101],
+             sentinels=[100, 101]),
+        accept={"inputs": {"element": _ANY_TOKEN}}),
+})
+EXAMPLES.update(checks_in("dlbook.checks.bert"))
