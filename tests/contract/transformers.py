@@ -173,3 +173,5 @@ EXAMPLES.update({
         accept={"hypotheses": {"*": "tokens may be anything hashable"},
                 "references": {"*": "tokens may be anything hashable"}}),
 })
+
+EXAMPLES.update(checks_in("dlbook.checks.vit_clip"))
