@@ -44,3 +44,53 @@ def test_boxes_masks_and_classes_agree(seed, size, max_shapes):
 def test_make_shapes_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_shapes(**kwargs)
+
+
+# --- captioned scenes ----------------------------------------------------------------
+
+from dlbook.shapes import (COLOUR_NAMES, RELATIONS, make_captioned_scenes,  # noqa: E402
+                           scene_caption, scene_combos)
+
+
+def test_scene_combos_are_all_distinct_object_pairs():
+    combos = scene_combos()
+    n_objects = len(COLOUR_NAMES) * len(SHAPE_CLASSES)
+    assert combos.shape == (n_objects * (n_objects - 1) * len(RELATIONS), 5)
+    assert len({tuple(c) for c in combos.tolist()}) == len(combos)
+    assert not any(c[:2] == c[3:] for c in combos.tolist())
+
+
+def test_caption_reads_the_combo():
+    assert scene_caption(torch.tensor([0, 0, 0, 2, 1])) == "a red circle above a blue square"
+    assert scene_caption(torch.tensor([3, 3, 1, 1, 2])) == \
+        "a yellow cross to the left of a green triangle"
+
+
+def test_captioned_scenes_put_each_shape_where_its_caption_says():
+    combos = scene_combos()[::7]
+    s = make_captioned_scenes(combos, size=32, noise=0.0, seed=3)
+    assert s.images.shape == (len(combos), 3, 32, 32)
+    assert s.captions == [scene_caption(c) for c in combos]
+    assert torch.equal(s.images, make_captioned_scenes(combos, size=32, noise=0.0,
+                                                       seed=3).images)
+    for image, (c1, _, rel, c2, _) in zip(s.images, combos.tolist()):
+        # the colour channel that is brightest picks out each shape's pixels
+        def centre(c):
+            rgb = torch.tensor([[0.95, 0.15, 0.10], [0.10, 0.80, 0.15],
+                                [0.20, 0.35, 1.00], [0.95, 0.90, 0.10]])[c]
+            near = ((image - rgb[:, None, None]).abs() < 0.1).all(0)
+            rows, cols = torch.nonzero(near, as_tuple=True)
+            return rows.float().mean(), cols.float().mean()
+        if c1 == c2:
+            continue
+        (y1, x1), (y2, x2) = centre(c1), centre(c2)
+        assert (y1 < y2) if rel == 0 else (x1 < x2)
+
+
+def test_captioned_scenes_reject_bad_combos():
+    with pytest.raises(TypeError, match="combos"):
+        make_captioned_scenes([[0, 0, 0, 1, 1]])
+    with pytest.raises(ValueError, match="combos"):
+        make_captioned_scenes(torch.tensor([[0, 0, 2, 1, 1]]))
+    with pytest.raises(ValueError, match="combos"):
+        make_captioned_scenes(torch.zeros(2, 4, dtype=torch.long))

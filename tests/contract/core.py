@@ -160,3 +160,14 @@ EXAMPLES = {
         dict(got=torch.ones(2), atol=1e-6, rtol=1e-5, scale=2.0),
         accept={"got": {"*": "got is the reader's answer: its dtype is read, if it has one"}}),
 }
+
+EXAMPLES.update({
+    # --- captioned scenes (chapter Vision transformers, CLIP and captioning) ---------
+    "dlbook.shapes.CaptionedScenes": Example(record=RECORD),
+    "dlbook.shapes.scene_combos": Example(),
+    "dlbook.shapes.scene_caption": Example(
+        lambda: dict(combo=torch.tensor([0, 0, 0, 2, 1]))),
+    "dlbook.shapes.make_captioned_scenes": Example(
+        lambda: dict(combos=torch.tensor([[0, 0, 0, 2, 1], [1, 2, 1, 3, 3]]), size=16,
+                     min_scale=0.13, max_scale=0.18, noise=0.05, seed=0)),
+})

@@ -268,3 +268,88 @@ EXAMPLES.update({
         accept={"inputs": {"element": _ANY_TOKEN}}),
 })
 EXAMPLES.update(checks_in("dlbook.checks.bert"))
+# --- vision transformer, CLIP, captioning (chapter vit-clip) --------------------------
+from dlbook.transformers.clip import CLIP as _CLIP, TextEncoder as _TextEncoder  # noqa: E402
+from dlbook.transformers.vit import ViT as _ViT  # noqa: E402
+from dlbook.transformers.captioning import Captioner as _Captioner  # noqa: E402
+
+
+def _tiny_clip():
+    torch.manual_seed(0)
+    return _CLIP(_ViT(8, 4, 3, None, d_model=8, n_layers=1, d_ff=8),
+                 _TextEncoder(6, 5, d_model=8, n_layers=1, d_ff=8), 8, 8, embed_dim=4)
+
+
+def _tiny_captioner():
+    torch.manual_seed(0)
+    return _Captioner(_ViT(8, 4, 3, None, d_model=8, n_layers=1, d_ff=8), vocab_size=6,
+                      max_length=5, d_model=8, n_layers=1, d_ff=8)
+
+
+_EMPTY_OK = "an empty batch gives an empty output"
+_MOVED = Propagates("a reshape: values are moved, not read")
+
+EXAMPLES.update({
+    "dlbook.transformers.vit.patchify": Example(
+        lambda: dict(images=_seq(2, 3, 4, 4), patch_size=2),
+        accept={"images": {"nan": _MOVED, "inf": INFINITE, "empty": _EMPTY_OK,
+                           "dtype:int": "a reshape works for any dtype"}}),
+    "dlbook.transformers.vit.unpatchify": Example(
+        lambda: dict(patches=_seq(2, 4, 12), patch_size=2, height=4, width=4),
+        accept={"patches": {"nan": _MOVED, "inf": INFINITE, "empty": _EMPTY_OK,
+                            "dtype:int": "a reshape works for any dtype"}}),
+    "dlbook.transformers.vit.ViT": Example(
+        dict(image_size=8, patch_size=4, in_channels=1, n_classes=3, d_model=8, n_heads=2,
+             n_layers=1, d_ff=16, dropout=0.1),
+        accept={"n_classes": {"type:None": "None: no head, the class token's vector"}},
+        methods={"forward": Example(lambda: dict(images=_seq(2, 1, 8, 8)),
+                                    accept=_layer_input("images"))}),
+    "dlbook.transformers.clip.clip_loss": Example(
+        lambda: dict(image_embeddings=_seq(3, 4), text_embeddings=_seq(3, 4),
+                     temperature=0.1),
+        accept=merge(propagates("image_embeddings", "text_embeddings", reason=NAN_FLOWS))),
+    "dlbook.transformers.clip.TextEncoder": Example(
+        dict(vocab_size=6, max_length=5, d_model=8, n_heads=2, n_layers=1, d_ff=16),
+        methods={"forward": Example(lambda: dict(ids=torch.tensor([[1, 2, 3], [4, 5, 0]]),
+                                                 lengths=torch.tensor([3, 2])))}),
+    "dlbook.transformers.clip.CLIP": Example(
+        lambda: dict(image_encoder=_ViT(8, 4, 3, None, d_model=8, n_layers=1, d_ff=8),
+                     text_encoder=_TextEncoder(6, 5, d_model=8, n_layers=1, d_ff=8),
+                     image_dim=8, text_dim=8, embed_dim=4, temperature=0.07,
+                     min_temperature=0.01),
+        methods={"forward": Example(
+            lambda: dict(images=_seq(2, 3, 8, 8), ids=torch.tensor([[1, 2, 3], [4, 5, 0]]),
+                         lengths=torch.tensor([3, 2])),
+            accept=_layer_input("images"))}),
+    "dlbook.transformers.clip.zero_shot_classify": Example(
+        lambda: dict(model=_tiny_clip(), images=_seq(2, 3, 8, 8),
+                     prompt_ids=torch.tensor([[1, 2, 3], [4, 5, 0]]),
+                     prompt_lengths=torch.tensor([3, 2])),
+        accept=merge(_layer_input("images"), {"images": {
+            "length:first-dim": "any number of images against the same prompts"}})),
+    "dlbook.transformers.captioning.Captioner": Example(
+        lambda: dict(image_encoder=_ViT(8, 4, 3, None, d_model=8, n_layers=1, d_ff=8),
+                     vocab_size=6, max_length=5, d_model=8, n_heads=2, n_layers=1, d_ff=16,
+                     pad_id=0),
+        methods={"forward": Example(
+            lambda: dict(images=_seq(2, 3, 8, 8), tokens=torch.tensor([[2, 4], [2, 0]])),
+            accept=merge(_layer_input("images"), {"tokens": {
+                "length:last-dim": "any caption length up to max_length"}}))}),
+    "dlbook.transformers.captioning.greedy_caption": Example(
+        lambda: dict(model=_tiny_captioner().eval(), images=_seq(2, 3, 8, 8), bos_id=2,
+                     eos_id=3, max_length=3),
+        accept={"images": {"nan": "a NaN image gives NaN scores, whose argmax is still a "
+                                  "word: a caption of no meaning, as torch would give",
+                           "inf": "an infinite pixel gives NaN scores: see nan",
+                           "empty": "no images, no captions"}}),
+    "dlbook.transformers.captioning.ngrams": Example(
+        dict(tokens=["a", "b", "a"], n=2),
+        accept={"tokens": {"*": "tokens may be anything hashable"}}),
+    "dlbook.transformers.captioning.corpus_bleu": Example(
+        dict(hypotheses=[["a", "b", "c", "d"]], references=[[["a", "b", "c", "d"]]],
+             max_n=2),
+        accept={"hypotheses": {"*": "tokens may be anything hashable"},
+                "references": {"*": "tokens may be anything hashable"}}),
+})
+
+EXAMPLES.update(checks_in("dlbook.checks.vit_clip"))
