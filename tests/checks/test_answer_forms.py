@@ -431,6 +431,10 @@ ANSWERS = {
     "q_learning.check_q_learning_targets": (q_learning_targets, TENSOR + ("list",)),
     "mcts.check_puct_score": (puct_right, NUMBER + ("numpy32",)),
     "mcts.check_negamax": (negamax_right, NUMBER),
+    "dqn.check_double_dqn_targets": (
+        lambda r, online, target, terminated, gamma: r + gamma * target.gather(
+            1, online.argmax(1, keepdim=True)).squeeze(1) * (~terminated),
+        TENSOR + ("list",)),
 }
 
 
