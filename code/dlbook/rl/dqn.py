@@ -19,7 +19,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .._args import (check_float, check_generator, check_int, check_same_shape,
-                     check_sequence, check_tensor)
+                     check_sequence, check_shape, check_tensor)
 
 
 class Transitions(NamedTuple):
@@ -98,8 +98,10 @@ class ReplayBuffer:
             check_tensor(name, value)
             if value.shape != shape:
                 raise ValueError(f"{name} must have shape {shape}, got {tuple(value.shape)}")
-        if actions.is_floating_point() or actions.dtype == torch.bool:
-            raise TypeError(f"actions must have an integer dtype, got {actions.dtype}")
+        check_tensor("next_obs", next_obs, floating=True)
+        check_tensor("actions", actions, integer=True)
+        if actions.numel() and int(actions.min()) < 0:
+            raise ValueError("actions must be action indices, 0 or more")
         for name, value in (("terminated", terminated), ("keep", keep)):
             if value.dtype != torch.bool:
                 raise TypeError(f"{name} must be a bool tensor, got {value.dtype}")
@@ -133,10 +135,8 @@ class QNetworks(nn.Module):
                                             .uniform_(-bound, bound)))
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        agents, obs_dim = self.weights[0].shape[:2]
-        if obs.ndim != 3 or obs.shape[0] != agents or obs.shape[2] != obs_dim:
-            raise ValueError(f"obs must have shape ({agents}, batch, {obs_dim}), got "
-                             f"{tuple(obs.shape)}")
+        W0 = self.weights[0]
+        check_shape("obs", obs, (W0.shape[0], "batch", W0.shape[1]), dtype=W0.dtype)
         x = obs
         for i, (W, b) in enumerate(zip(self.weights, self.biases)):
             x = torch.baddbmm(b, x, W)               # x W + b, agent by agent
@@ -215,6 +215,8 @@ def _check_targets(rewards: Any, terminated: Any, gamma: Any, **next_q: Any) -> 
         if value.shape[:-1] != rewards.shape:
             raise ValueError(f"{name} must have shape {tuple(rewards.shape)} + (actions,), "
                              f"got {tuple(value.shape)}")
+    if len(next_q) == 2:
+        check_same_shape(*[x for pair in next_q.items() for x in pair])
     check_float("gamma", gamma, minimum=0.0, maximum=1.0)
 
 
@@ -223,7 +225,8 @@ def _check_loss(q: Any, actions: Any, targets: Any) -> None:
     check_tensor("actions", actions, ndim=2, integer=True)
     check_tensor("targets", targets, ndim=2, floating=True)
     if actions.shape != q.shape[:2] or targets.shape != q.shape[:2]:
-        raise ValueError(f"actions and targets must have shape {tuple(q.shape[:2])}, got "
-                         f"{tuple(actions.shape)} and {tuple(targets.shape)}")
+        raise ValueError(f"actions and targets must have the shape (agents, batch) of q, "
+                         f"{tuple(q.shape[:2])}, got {tuple(actions.shape)} and "
+                         f"{tuple(targets.shape)}")
     if actions.numel() and (int(actions.min()) < 0 or int(actions.max()) >= q.shape[2]):
-        raise ValueError(f"actions must lie in 0..{q.shape[2] - 1}")
+        raise ValueError(f"actions must index q's last dimension, 0..{q.shape[2] - 1}")
