@@ -300,3 +300,49 @@ EXAMPLES.update({
                      {"rewards": {"range:negative": "rewards have both signs"}})),
 })
 EXAMPLES.update(checks_in("dlbook.checks.policy_gradient"))
+# --- dqn ------------------------------------------------------------------------
+
+STORED = "stored as given: the memory records what the environment returned"
+
+def _transitions():
+    return dict(obs=torch.zeros(2, 1, 3), actions=torch.tensor([[0], [1]]),
+                rewards=torch.ones(2, 1), next_obs=torch.ones(2, 1, 3),
+                terminated=torch.tensor([[False], [True]]))
+
+
+EXAMPLES.update({
+    "dlbook.rl.dqn.Transitions": Example(record="a plain record of the five tensors "
+                                                "that ReplayBuffer.sample returns"),
+    "dlbook.rl.dqn.ReplayBuffer": Example(
+        dict(agents=2, capacity=4, obs_dim=3),
+        methods={"add": Example(_transitions, accept=merge(
+            {name: {"nan": STORED, "inf": STORED} for name in ("obs", "next_obs", "rewards")},
+            {"actions": {"range:huge": "the memory does not know how many actions there "
+                                       "are; td_loss checks them against q"},
+             "rewards": {"dtype": "integer rewards are rewards, stored as floats"}}))}),
+    "dlbook.rl.dqn.QNetworks": Example(
+        dict(agents=2, obs_dim=3, actions=2, hidden=(4,)),
+        accept={"hidden": {"empty": "no hidden layer: a linear Q-function per agent"}},
+        methods={"forward": Example(lambda: dict(obs=torch.rand(2, 5, 3)),
+                                    accept=propagates("obs"))}),
+    "dlbook.rl.dqn.dqn_targets": Example(
+        lambda: dict(rewards=torch.ones(3), next_q_target=torch.rand(3, 2),
+                     terminated=torch.tensor([False, True, False]), gamma=0.9),
+        accept=propagates("next_q_target")),
+    "dlbook.rl.dqn.double_dqn_targets": Example(
+        lambda: dict(rewards=torch.ones(3), next_q_online=torch.rand(3, 2),
+                     next_q_target=torch.rand(3, 2),
+                     terminated=torch.tensor([False, True, False]), gamma=0.9),
+        accept=merge({"next_q_target": {"nan": "only the chosen action's value is read: "
+                                               "a NaN there propagates, one elsewhere not",
+                                        "inf": INFINITE}},
+                     {"next_q_online": {"nan": "a NaN value of the online network only "
+                                               "decides which action is valued (argmax)",
+                                        "inf": "an infinite value only decides which "
+                                               "action is valued (argmax)"}})),
+    "dlbook.rl.dqn.td_loss": Example(
+        lambda: dict(q=torch.rand(2, 3, 2), actions=torch.tensor([[0, 1, 1], [1, 0, 0]]),
+                     targets=torch.rand(2, 3)),
+        accept=propagates("q", "targets")),
+})
+EXAMPLES.update(checks_in("dlbook.checks.dqn"))
