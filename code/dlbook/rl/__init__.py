@@ -10,5 +10,11 @@ prediction, SARSA and Q-learning), chapter *Temporal-difference learning*;
 or PUCT, matches between players) and ``alphazero`` (the policy-value network,
 self-play and its loss), chapter *Monte Carlo tree search and self-play*; ``evaluation`` (returns of many
 greedy evaluation episodes played in parallel), chapters *Deep Q-networks* and
+*Policy gradients*; ``dqn`` (a replay memory per agent, Q-networks for many agents
+evaluated by one batched matrix product, the DQN and double-DQN targets and the
+Huber TD loss), chapter *Deep Q-networks*; ``policy_gradient`` (REINFORCE's loss,
+generalised advantage estimation, PPO's clipped objective, the actor-critic
+network) and ``rlhf`` (the Bradley–Terry loss, a recurrent reward model, batched
+sampling with sequence log-probabilities, the KL-penalised reward), chapter
 *Policy gradients*.
 """
