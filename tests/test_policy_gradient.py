@@ -69,7 +69,7 @@ def test_gae_lambda_one_is_discounted_return_minus_value():
                                returns - v)
 
 
-def test_gae_gives_gradients_to_nothing_it_was_not_asked_for():
+def test_gae_keeps_the_rollout_shape_and_dtype():
     args = _rollout(2)
     out = gae(*args, gamma=0.99, lam=0.95)
     assert out.shape == args[0].shape and out.dtype == torch.float64
