@@ -244,3 +244,16 @@ def test_bad_input_is_named():
         sinusoidal_encoding(4, 7)
     with pytest.raises(ValueError, match="longer than max_length"):
         SinusoidalEncoding(8, 4)(torch.zeros(1, 5, 8))
+
+
+@pytest.mark.parametrize("rotary_", [False, True])
+def test_the_last_queries_alone_give_the_last_rows_of_causal_self_attention(rotary_):
+    # the key-value-cache case: n queries, the last positions, against all the keys
+    torch.manual_seed(0)
+    attention = MultiHeadAttention(8, 2, rotary=rotary_)
+    x = torch.randn(2, 6, 8)
+    full, full_w = attention(x, causal=True)
+    for n in (1, 3):
+        part, part_w = attention(x[:, -n:], x, x, causal=True)
+        torch.testing.assert_close(part, full[:, -n:])
+        torch.testing.assert_close(part_w, full_w[:, :, -n:])
