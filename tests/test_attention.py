@@ -255,3 +255,14 @@ def test_a_block_keeps_detached_weights_so_it_can_be_copied_after_a_forward_pass
     assert not block.attention_weights.requires_grad
     assert not decoder.cross_attention_weights.requires_grad
     copy.deepcopy(block), copy.deepcopy(decoder)
+@pytest.mark.parametrize("rotary_", [False, True])
+def test_the_last_queries_alone_give_the_last_rows_of_causal_self_attention(rotary_):
+    # the key-value-cache case: n queries, the last positions, against all the keys
+    torch.manual_seed(0)
+    attention = MultiHeadAttention(8, 2, rotary=rotary_)
+    x = torch.randn(2, 6, 8)
+    full, full_w = attention(x, causal=True)
+    for n in (1, 3):
+        part, part_w = attention(x[:, -n:], x, x, causal=True)
+        torch.testing.assert_close(part, full[:, -n:])
+        torch.testing.assert_close(part_w, full_w[:, :, -n:])

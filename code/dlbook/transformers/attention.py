@@ -29,9 +29,12 @@ def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tens
     """softmax(q kᵀ · scale) v, with ``scale = 1/sqrt(d_k)`` unless given.
 
     ``q`` is (..., L_q, d_k), ``k`` is (..., L_k, d_k), ``v`` is (..., L_k, d_v).
-    ``mask`` (boolean, True = may attend) has shape (L_q, L_k) or that shape
-    preceded by leading dimensions of size 1 or equal to ``q``'s. Returns the
-    output (..., L_q, d_v) and the attention weights (..., L_q, L_k).
+    ``mask`` (boolean, True = may attend) has shape (L_q, L_k), or (1, L_k) for
+    every query alike, preceded by leading dimensions of size 1 or equal to ``q``'s:
+    a key-padding mask (B, L_k) goes in as ``mask[:, None, None, :]``. Shapes are
+    matched from the right, so a (B, L_k) mask passed as it is, with B = L_q, is
+    read as (L_q, L_k) without an error. Returns the output (..., L_q, d_v) and the
+    attention weights (..., L_q, L_k).
     Chapter: *Self-attention*."""
     scale = _check_attention(q, k, v, mask, scale)
     scores = q @ k.transpose(-2, -1) * scale

@@ -67,7 +67,7 @@ def rotary(x: torch.Tensor, positions: torch.Tensor | None = None,
     position p by the angle p·θ_i, θ_i = base^(-2i/d). ``x`` is (..., L, d) with d
     even; ``positions`` (L,) defaults to 0..L-1. Rotary position embedding (Su et
     al., 2021): the dot product of a rotated query at m and a rotated key at n
-    depends on m - n only. Chapter: *Self-attention*."""
+    depends on their positions only through n - m. Chapter: *Self-attention*."""
     check_tensor("x", x, ndim=range(2, 9), floating=True)
     d = _check_even("x's last dimension", x.shape[-1])
     base = check_float("base", base, minimum=1.0, strict_min=True)
