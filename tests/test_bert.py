@@ -111,6 +111,10 @@ def test_span_corruption_inverts(seed):
     n_noise = len(targets) - len(used) - 1
     assert n_noise == min(max(round(density * L), 1), L - 1)
     assert len(inputs) == L - n_noise + len(used)
+    # T5's layout: a kept run first, and every kept run and every cut span non-empty
+    assert inputs[0] not in sentinels
+    assert not any(a in sentinels and b in sentinels for a, b in zip(inputs, inputs[1:]))
+    assert not any(a in sentinels and b in sentinels for a, b in zip(targets, targets[1:]))
 
 
 def test_span_corruption_example_on_ids():
