@@ -190,6 +190,13 @@ def test_decoder_block_equals_torch_decoder_layer(norm_first):
                   memory_key_padding_mask=~keep_memory)
     torch.testing.assert_close(got, want)
     assert ours.cross_attention_weights.shape == (B, 4, LQ, 7)
+    # the target's own key mask, with holes before real positions, which causal
+    # attention alone would not hide from them (padding at the end it would)
+    keep_x = torch.tensor([[1, 1, 1, 1, 1], [1, 0, 1, 1, 1], [1, 1, 0, 0, 1]], dtype=torch.bool)
+    got = ours(x, memory, key_padding_mask=keep_x, memory_padding_mask=keep_memory)
+    want = theirs(x, memory, tgt_mask=~causal_mask(LQ), tgt_key_padding_mask=~keep_x,
+                  memory_key_padding_mask=~keep_memory)
+    torch.testing.assert_close(got[keep_x], want[keep_x])
 
 
 def test_sinusoidal_table_follows_its_formula():

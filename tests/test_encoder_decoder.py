@@ -88,6 +88,18 @@ def test_pre_norm_has_final_norms_and_post_norm_does_not():
     assert isinstance(tiny_model(False).decoder_norm, torch.nn.Identity)
 
 
+def test_pre_norm_stacks_end_with_their_layer_norm():
+    model = tiny_model(norm_first=True)
+    with torch.no_grad():
+        memory, _ = model.encode(SRC)        # a fresh layer norm: mean 0, variance 1
+        torch.testing.assert_close(memory.mean(-1), torch.zeros(memory.shape[:2]),
+                                   atol=1e-5, rtol=0)
+        tgt_in = torch.tensor([[2, 4], [2, 5], [2, 1]])
+        before = model(SRC, tgt_in)
+        model.decoder_norm = torch.nn.Identity()
+        assert not torch.allclose(before, model(SRC, tgt_in))
+
+
 def test_warmup_schedule_rises_then_falls():
     lr = [warmup_schedule(s, 512, 4000) for s in range(1, 20001)]
     peak = max(range(len(lr)), key=lr.__getitem__) + 1

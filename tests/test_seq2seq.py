@@ -1,11 +1,13 @@
-"""The encoder-decoder with attention, greedy decoding and beam search."""
+"""The encoder-decoder with attention, greedy decoding and beam search, and the
+numbers task they are trained on."""
 
 import itertools
 
 import pytest
 import torch
 
-from dlbook.nlp.seq2seq import AdditiveAttention, Seq2Seq, beam_search, greedy_decode
+from dlbook.nlp.seq2seq import (AdditiveAttention, Seq2Seq, beam_search, greedy_decode,
+                                number_pair, numbers_task)
 
 
 def tiny_model(attention=True, seed=0, tgt_vocab_size=6):
@@ -122,3 +124,30 @@ def test_bad_input_raises():
                                    torch.tensor([[False, False]]))
     with pytest.raises(ValueError, match="hidden_size"):
         Seq2Seq(5, 5, hidden_size=0)
+
+
+def test_numbers_task_is_the_fixed_split_of_both_chapters():
+    split, src_vocab, tgt_vocab, data = numbers_task(seed=0)
+    assert {k: len(v) for k, v in split.items()} == {"train": 3800, "val": 600,
+                                                     "test": 600, "long": 300}
+    # the draw both chapters report on: changing it changes their results
+    assert split["train"][:4] == [58755, 95803, 767, 37568]
+    assert split["test"][:4] == [68161, 35532, 26282, 81100]
+    assert split["long"][:4] == [250886, 305005, 467649, 836435]
+    train, val, test = (set(split[k]) for k in ("train", "val", "test"))
+    assert not (train & val or train & test or val & test)
+    assert train | val | test >= set(range(1000))
+    assert all(100_000 <= n < 1_000_000 for n in split["long"])
+    assert numbers_task(seed=0)[0] == split and numbers_task(seed=1)[0] != split
+    assert number_pair(101) == (["1", "0", "1"], ["cento", "e", "um"])
+    for n, (src, tgt) in zip(split["val"], data["val"]):
+        assert src_vocab.decode(src) == list(str(n))
+        assert tgt[-1] == tgt_vocab.eos_id
+        assert tgt_vocab.decode(tgt[:-1]) == number_pair(n)[1]
+
+
+def test_numbers_task_bad_input_raises():
+    with pytest.raises(TypeError, match="seed"):
+        numbers_task(seed=0.5)
+    with pytest.raises(ValueError, match="n"):
+        number_pair(-1)

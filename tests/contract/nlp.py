@@ -255,3 +255,10 @@ EXAMPLES.update({
                      max_length=4, length_penalty=0.5)),
 })
 EXAMPLES.update(checks_in("dlbook.checks.seq2seq_attention"))
+
+EXAMPLES.update({
+    # --- the numbers task of the seq2seq and transformer chapters -----------------
+    "dlbook.nlp.seq2seq.number_pair": Example(dict(n=101)),
+    "dlbook.nlp.seq2seq.numbers_task": Example(
+        dict(seed=0), accept={"seed": {"range:negative": "any integer seeds the draw"}}),
+})

@@ -1,6 +1,8 @@
-"""An encoder-decoder GRU with additive attention, greedy decoding and beam search.
+"""An encoder-decoder GRU with additive attention, greedy decoding and beam search,
+and the task it is trained on: numbers written out in Portuguese words.
 
-Explained in the chapter *Sequence to sequence with attention*.
+Explained in the chapter *Sequence to sequence with attention*; the chapter *The
+transformer* trains its model on the same task and split.
 
 The encoder is PyTorch's bidirectional ``nn.GRU``, which runs the whole padded
 batch in one call; the decoder steps one token at a time with ``nn.GRUCell``.
@@ -10,11 +12,42 @@ own ``GRU`` is tested equal to PyTorch's; they are used here for speed only.
 
 from __future__ import annotations
 
+import random
+
 import torch
+from num2words import num2words
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .._args import check_bool, check_float, check_int, check_tensor
+from .vocab import Vocab, build_vocab
+
+
+def number_pair(n: int) -> tuple[list[str], list[str]]:
+    """A number's digits (the source) and its words in European Portuguese from
+    ``num2words`` (the target). Chapter: *Sequence to sequence with attention*."""
+    n = check_int("n", n, minimum=0)
+    return list(str(n)), num2words(n, lang="pt").split()
+
+
+def numbers_task(seed: int = 0) -> tuple[dict[str, list[int]], Vocab, Vocab,
+                                         dict[str, list[tuple[list[int], list[int]]]]]:
+    """The numbers-to-words task: every number below 1,000 and 4,000 random numbers
+    of four and five digits, shuffled and cut into 3,800 training, 600 validation
+    and 600 test numbers, and 300 numbers of six digits (``"long"``). Returns the
+    numbers of each split, the digit vocabulary, the word vocabulary (built from the
+    training targets) and the encoded (source ids, target ids ending in ``<eos>``)
+    pairs of each split. Chapter: *Sequence to sequence with attention*."""
+    rng = random.Random(check_int("seed", seed))
+    numbers = list(range(1000)) + rng.sample(range(1000, 100_000), 4000)
+    rng.shuffle(numbers)
+    split = {"train": numbers[:3800], "val": numbers[3800:4400], "test": numbers[4400:],
+             "long": rng.sample(range(100_000, 1_000_000), 300)}
+    src_vocab = build_vocab([list("0123456789")])
+    tgt_vocab = build_vocab([number_pair(n)[1] for n in split["train"]])
+    data = {k: [(src_vocab.encode(digits), tgt_vocab.encode(words, add_eos=True))
+                for digits, words in map(number_pair, ns)] for k, ns in split.items()}
+    return split, src_vocab, tgt_vocab, data
 
 
 class AdditiveAttention(nn.Module):
