@@ -11,5 +11,6 @@ negative sampling, co-occurrence counts, PPMI and SVD, nearest neighbours),
 ``neural_lm`` (Bengio's neural probabilistic language model), ``perplexity``,
 ``rnn`` (recurrent, GRU and LSTM cells and layers, a recurrent language model),
 ``seq2seq`` (an encoder-decoder with additive attention, greedy decoding and beam
-search).
+search, and ``numbers_task``, the numbers-to-words split of the seq2seq and
+transformer chapters).
 """
