@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlbook.nlp.batching import iterate_batches, lengths_to_mask, pad_sequences
-from dlbook.nlp.corpora import load_names, name_shares, pydoc_text
+from dlbook.nlp.corpora import load_names, name_shares, pydoc_splits, pydoc_text
 from dlbook.nlp.textcnn import TextCNN
 from dlbook.nlp.tokenize import (BPETokenizer, char_tokenize, chunks, merge_pair,
                                  train_bpe, word_tokenize)
@@ -209,6 +211,15 @@ def test_batching_bad_input():
 def test_pydoc_text():
     text = pydoc_text()
     assert len(text) > 400_000 and "lambda" in text
+
+
+def test_pydoc_splits_are_fixed_and_hold_every_paragraph_once():
+    a, b = pydoc_splits(), pydoc_splits()
+    assert a == b and pydoc_splits(seed=1) != a
+    paragraphs = [p for part in a for p in part.split("\n\n")]
+    text = pydoc_text()
+    assert sorted(paragraphs) == sorted(re.split(r"\n\s*\n", text))
+    assert len(a.train) > 6 * len(a.val) and len(a.val) > 0 and len(a.test) > 0
 
 
 def test_names_split_is_fixed_disjoint_and_complete():

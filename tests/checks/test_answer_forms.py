@@ -269,6 +269,13 @@ def masked_max_pool(h, mask):
     return h.masked_fill(~mask[:, None, :], float("-inf")).amax(dim=2)
 
 
+def nucleus(probs, p):
+    ranked, order = probs.sort(descending=True)
+    keep = torch.zeros_like(probs, dtype=torch.bool)
+    keep[order] = ranked.cumsum(0) - ranked < p
+    return probs * keep / (probs * keep).sum()
+
+
 def clip_grads(grads, max_norm):
     norm = torch.sqrt(sum((g ** 2).sum() for g in grads))
     return [g * min(1.0, max_norm / float(norm)) for g in grads]
@@ -431,6 +438,7 @@ ANSWERS = {
     "q_learning.check_q_learning_targets": (q_learning_targets, TENSOR + ("list",)),
     "mcts.check_puct_score": (puct_right, NUMBER + ("numpy32",)),
     "mcts.check_negamax": (negamax_right, NUMBER),
+    "gpt.check_nucleus": (nucleus, TENSOR + ("list",)),
 }
 
 

@@ -88,6 +88,9 @@ EXAMPLES = {
     "dlbook.nlp.corpora.NameSplit": Example(record=RECORD),
     "dlbook.nlp.corpora.NameSplits": Example(record=RECORD),
     "dlbook.nlp.corpora.load_names": Example(dict(seed=0)),
+    "dlbook.nlp.corpora.TextSplits": Example(record=RECORD),
+    "dlbook.nlp.corpora.pydoc_splits": Example(dict(val_fraction=0.1, test_fraction=0.1,
+                                                    seed=0)),
     # --- the chapter's exercise checks -------------------------------------------
     **checks_in("dlbook.checks.text_representation"),
     # --- textcnn --------------------------------------------------------------

@@ -3,6 +3,8 @@
 import torch
 from torch import nn
 
+from dlbook.transformers.gpt import GPT as GPTModel
+
 from . import INFINITE, Example, Propagates, checks_in, elementwise, merge, propagates
 
 NAN_FLOWS = Propagates("a NaN in a query, key or value flows through the softmax into "
@@ -131,3 +133,42 @@ EXAMPLES.update({
         lambda: dict(model=_lora_model(), trainable_only=True)),
 })
 EXAMPLES.update(checks_in("dlbook.checks.scaling_lora"))
+# --- gpt (chapter *A GPT from scratch*) -------------------------------------------------
+def _gpt():
+    torch.manual_seed(0)
+    return dict(vocab_size=7, context=6, d_model=8, n_heads=2, n_layers=1, d_ff=16,
+                dropout=0.0, tie_weights=True)
+
+
+_LOGITS = lambda: _seq(2, 5)  # noqa: E731
+_ANY_LEADING = {"logits": {"shape": "the last dimension is the vocabulary; any leading "
+                                    "dimensions are rows"}}
+
+EXAMPLES.update({
+    "dlbook.transformers.gpt.GPT": Example(
+        _gpt, methods={
+            "forward": Example(lambda: dict(ids=torch.tensor([[1, 2, 3], [4, 5, 6]])),
+                               accept={"ids": {"empty": "an empty batch gives an empty "
+                                                        "output"}}),
+            "new_cache": Example(dict(batch_size=2)),
+        }),
+    "dlbook.transformers.gpt.KVCache": Example(
+        dict(n_layers=1, batch_size=2, n_heads=2, d_head=3, max_length=4,
+             dtype=torch.float32),
+        methods={"append": Example(lambda: dict(layer=0, k=_seq(2, 2, 1, 3),
+                                                v=_seq(2, 2, 1, 3)),
+                                   accept=propagates("k", "v", reason=Propagates(
+                                       "keys and values are stored as given")))}),
+    "dlbook.transformers.gpt.next_token_probs": Example(
+        lambda: dict(logits=_LOGITS(), temperature=0.8, top_k=3, top_p=0.9),
+        accept=_ANY_LEADING),
+    "dlbook.transformers.gpt.top_k_filter": Example(lambda: dict(logits=_LOGITS(), k=2),
+                                                    accept=_ANY_LEADING),
+    "dlbook.transformers.gpt.top_p_filter": Example(lambda: dict(logits=_LOGITS(), p=0.5),
+                                                    accept=_ANY_LEADING),
+    "dlbook.transformers.gpt.generate": Example(
+        lambda: dict(model=GPTModel(**_gpt()).eval(), prompt=torch.tensor([[1, 2]]),
+                     n_new=3, temperature=1.0, top_k=4, top_p=0.9, use_cache=True,
+                     generator=torch.Generator().manual_seed(0))),
+    **checks_in("dlbook.checks.gpt"),
+})

@@ -3,6 +3,8 @@
 - :func:`pydoc_text`: CPython's reference documentation, as ``pydoc`` shows it
   (the module ``pydoc_data.topics``, about 465,000 characters of English; PSF
   licence).
+- :func:`pydoc_splits`: the same text cut into paragraphs, dealt into a fixed
+  train, validation and test split.
 - :func:`load_names`: the first names of the US census of 1990, as bundled in the
   ``names`` package (MIT licence; the census lists are public domain), labelled by
   sex and cut into a fixed train, validation and test split.
@@ -13,6 +15,7 @@ the same split of names.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
@@ -32,6 +35,25 @@ def pydoc_text() -> str:
     from pydoc_data.topics import topics
 
     return "\n\n".join(topics[key] for key in sorted(topics))
+
+
+class TextSplits(NamedTuple):
+    """A text cut into training, validation and test parts."""
+
+    train: str
+    val: str
+    test: str
+
+
+def pydoc_splits(*, val_fraction: float = 0.1, test_fraction: float = 0.1,
+                 seed: int = 0) -> TextSplits:
+    """:func:`pydoc_text` cut at blank lines into paragraphs, which are dealt at
+    random (fixed by ``seed``) into a training, a validation and a test part; each
+    part joins its paragraphs in their original order, separated by blank lines.
+    The fractions count paragraphs. Chapter: *A GPT from scratch*."""
+    paragraphs = re.split(r"\n\s*\n", pydoc_text())
+    parts = split_indices(len(paragraphs), val_fraction, test_fraction, seed)
+    return TextSplits(*("\n\n".join(paragraphs[i] for i in sorted(idx)) for idx in parts))
 
 
 @lru_cache(maxsize=1)
