@@ -28,7 +28,10 @@ def test_the_standard_error_matches_the_spread_of_noisy_fits():
             for _ in range(400)]
     exponents = np.array([f.exponent for f in fits])
     assert exponents.mean() == pytest.approx(0.2, abs=0.005)
-    assert np.mean([f.exponent_se for f in fits]) == pytest.approx(exponents.std(), rel=0.2)
+    # E[se²] is the exponent's variance exactly (with n - 2 degrees of freedom);
+    # dividing by n instead would give 2/3 of it.
+    assert np.mean([f.exponent_se ** 2 for f in fits]) == pytest.approx(
+        exponents.var(ddof=1), rel=0.15)
 
 
 def test_a_floor_is_recovered_and_a_pure_fit_underestimates_the_exponent():
@@ -109,6 +112,8 @@ def test_bad_lora_input_is_named():
         LoRALinear(nn.Conv1d(2, 2, 1), rank=1)
     with pytest.raises(ValueError, match="rank"):
         LoRALinear(_linear(), rank=6)
+    with pytest.raises(ValueError, match=r"x must have shape \(\.\.\., 6\)"):
+        LoRALinear(_linear(), rank=2)(torch.randn(4, 7))
     with pytest.raises(ValueError, match="targets"):
         add_lora(nn.Sequential(nn.Linear(2, 2)), rank=1, targets=("q_proj",))
     with pytest.raises(TypeError, match="targets"):
