@@ -29,11 +29,15 @@ Part IV, ``dlbook.nlp``: ``tokenize``, ``vocab``, ``batching``, ``corpora``,
 ``textcnn``, ``word2vec``, ``ngram``, ``neural_lm``, ``perplexity``, ``rnn``,
 ``seq2seq``.
 
+Part V, ``dlbook.transformers``: ``attention``, ``positional``, ``blocks``,
+``encoder_decoder``, ``gpt``, ``bert``, ``vit``, ``clip``, ``captioning``,
+``scaling``, ``lora``, ``contrastive``.
+
 Part VI, ``dlbook.generative``: ``yardstick``, ``recorded``, ``autoencoders``,
 ``vae``, ``gan``, ``diffusion``.
 
 Part VII, ``dlbook.rl``: ``bandits``, ``ab_testing``, ``mdp``, ``td``, ``games``,
-``search``, ``alphazero``.
+``search``, ``alphazero``, ``evaluation``, ``dqn``, ``policy_gradient``, ``rlhf``.
 
 Part VIII, ``dlbook.scale``: ``timing``, ``memory``, ``distributed``.
 """
