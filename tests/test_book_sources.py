@@ -44,7 +44,8 @@ def test_chapter_form(docname):
     assert len(exercises) >= 3 and len(solutions) == len(exercises), \
         "at least three exercises, each with a hidden solution"
     assert "{cite}" in text and "{bibliography}" in text
-    assert re.search(r"^\$\$ \(eq-", text, re.M), "at least one numbered equation"
+    assert re.search(r"^\$\$ \(eq-|^```\{math\}\n:label: eq-", text, re.M), \
+        "at least one numbered equation"
     assert "mystnb:\n  figure:" in text, "at least one numbered figure"
     assert "{glue:" in text, "numbers in the prose are glued from outputs"
 

@@ -42,7 +42,7 @@ def changed_by(package, module: str) -> set[str]:
 
 # What each module is taught and used by, read off the chapters' imports.
 IMPORTED_BY = {
-    "dlbook.cnn.metric_learning": {"book/cnn/siamese"},
+    "dlbook.cnn.metric_learning": {"book/cnn/siamese", "book/transformers/self-supervised"},
     "dlbook.cnn.detection": {"book/cnn/detection-segmentation"},
     "dlbook.training.optim": {"book/training/optimization", "book/training/regularization"},
 }
