@@ -33,9 +33,10 @@ def test_logits_at_t_depend_on_tokens_up_to_t_only():
     assert not torch.allclose(a[:, 7:], b[:, 7:], atol=1e-3)
 
 
+@pytest.mark.parametrize("rotary", [False, True])
 @pytest.mark.parametrize("prompt_length", [1, 5])
-def test_cached_logits_equal_uncached_at_every_step(prompt_length):
-    model = _model().double()
+def test_cached_logits_equal_uncached_at_every_step(prompt_length, rotary):
+    model = _model(rotary=rotary).double()
     ids = _ids(3, 24)
     full = model(ids)
     cache = model.new_cache(3)
@@ -176,3 +177,13 @@ def test_bad_input_raises_clear_errors():
         generate(model, _ids(1, 2), 0)
     with pytest.raises(ValueError, match="k"):
         KVCache(1, 1, 1, 2, 4).append(0, torch.zeros(1, 1, 1, 3), torch.zeros(1, 1, 1, 3))
+
+
+def test_rotary_model_depends_on_positions_beyond_the_learned_table():
+    model = _model(rotary=True)
+    assert all(block.attention.rotary for block in model.blocks)
+    with torch.no_grad():
+        model.position.table.zero_()   # only the rotation tells positions apart now
+    ids = _ids(1, 6)
+    swapped = ids[:, [1, 0, 2, 3, 4, 5]]
+    assert not torch.allclose(model(ids)[:, -1], model(swapped)[:, -1], atol=1e-4)

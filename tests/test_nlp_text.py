@@ -220,6 +220,10 @@ def test_pydoc_splits_are_fixed_and_hold_every_paragraph_once():
     text = pydoc_text()
     assert sorted(paragraphs) == sorted(re.split(r"\n\s*\n", text))
     assert len(a.train) > 6 * len(a.val) and len(a.val) > 0 and len(a.test) > 0
+    # the text repeats paragraphs word for word: no copy may cross from one part to another
+    train, val, test = (set(part.split("\n\n")) for part in a)
+    assert len(paragraphs) > len(set(paragraphs))
+    assert not (train & val) and not (train & test) and not (val & test)
 
 
 def test_names_split_is_fixed_disjoint_and_complete():

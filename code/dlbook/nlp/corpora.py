@@ -50,10 +50,18 @@ def pydoc_splits(*, val_fraction: float = 0.1, test_fraction: float = 0.1,
     """:func:`pydoc_text` cut at blank lines into paragraphs, which are dealt at
     random (fixed by ``seed``) into a training, a validation and a test part; each
     part joins its paragraphs in their original order, separated by blank lines.
-    The fractions count paragraphs. Chapter: *A GPT from scratch*."""
+    The documentation repeats many paragraphs word for word, so the distinct
+    paragraphs are dealt, and every copy of one goes to the same part: no
+    paragraph of the validation or test text is in the training text. The
+    fractions count distinct paragraphs. Chapter: *A GPT from scratch*."""
     paragraphs = re.split(r"\n\s*\n", pydoc_text())
-    parts = split_indices(len(paragraphs), val_fraction, test_fraction, seed)
-    return TextSplits(*("\n\n".join(paragraphs[i] for i in sorted(idx)) for idx in parts))
+    distinct = list(dict.fromkeys(paragraphs))              # first occurrences, in order
+    part_of = {}
+    for part, idx in enumerate(split_indices(len(distinct), val_fraction, test_fraction,
+                                             seed)):
+        part_of.update((distinct[i], part) for i in idx)
+    return TextSplits(*("\n\n".join(p for p in paragraphs if part_of[p] == part)
+                        for part in range(3)))
 
 
 @lru_cache(maxsize=1)
