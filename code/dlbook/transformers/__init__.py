@@ -6,7 +6,7 @@ chapter *Self-attention*; ``blocks`` (the feed-forward network, the encoder and
 decoder blocks, pre- and post-norm) and ``encoder_decoder`` (the encoder-decoder
 transformer assembled from the blocks, its greedy decoding and the warm-up
 learning-rate schedule), chapter *The transformer*; ``gpt`` (a decoder-only
-language model, its key-value cache, generation with and without it, and
+language model with learned or rotary positions, its key-value cache, generation with and without it, and
 temperature, top-k and nucleus sampling), chapter *A GPT from scratch*; ``bert``
 (the BERT encoder, BERT's masking and the masked-language-model loss, a [CLS]
 classifier, and T5's span corruption), chapter *BERT and T5*; ``vit`` (patches and
