@@ -190,6 +190,6 @@ def test_q_networks_are_initialised_as_nn_linear():
     nets = QNetworks(agents=50, obs_dim=9, actions=2, hidden=(16,))
     for W, b, fan_in in zip(nets.weights, nets.biases, (9, 16)):
         bound = 1 / fan_in ** 0.5                  # nn.Linear's kaiming_uniform(a=√5)
-        for p in (W, b):
+        for p in (W.detach(), b.detach()):
             assert float(p.abs().max()) <= bound and float(p.abs().max()) > 0.95 * bound
             assert abs(float(p.mean())) < 0.1 * bound
