@@ -105,17 +105,18 @@ def test_q_networks_match_nn_linear_layers_values_and_gradients():
     for k in range(3):
         layers = []
         for W, b in zip(nets.weights, nets.biases):
-            layer = nn.Linear(W.shape[1], W.shape[2])
+            layer = nn.Linear(W.shape[2], W.shape[1])
             with torch.no_grad():
-                layer.weight.copy_(W[k].T)
+                layer.weight.copy_(W[k])
                 layer.bias.copy_(b[k, 0])
             layers += [layer, nn.ReLU()]
         mlp = nn.Sequential(*layers[:-1])
         ref = mlp(obs[k])
         torch.testing.assert_close(out[k], ref)
         ref.square().sum().backward()
-        for W, layer in zip(nets.weights, mlp[::2]):
-            torch.testing.assert_close(W.grad[k], layer.weight.grad.T)
+        for W, b, layer in zip(nets.weights, nets.biases, mlp[::2]):
+            torch.testing.assert_close(W.grad[k], layer.weight.grad)
+            torch.testing.assert_close(b.grad[k, 0], layer.bias.grad)
 
 
 def test_q_networks_keep_agents_apart():
@@ -182,3 +183,13 @@ def test_td_loss_is_huber_per_agent_summed_and_targets_are_constants():
         td_loss(q, actions + 3, targets)
     with pytest.raises(ValueError, match="actions and targets"):
         td_loss(q, actions[:, :4], targets)
+
+
+def test_q_networks_are_initialised_as_nn_linear():
+    torch.manual_seed(3)
+    nets = QNetworks(agents=50, obs_dim=9, actions=2, hidden=(16,))
+    for W, b, fan_in in zip(nets.weights, nets.biases, (9, 16)):
+        bound = 1 / fan_in ** 0.5                  # nn.Linear's kaiming_uniform(a=√5)
+        for p in (W.detach(), b.detach()):
+            assert float(p.abs().max()) <= bound and float(p.abs().max()) > 0.95 * bound
+            assert abs(float(p.mean())) < 0.1 * bound

@@ -74,11 +74,16 @@ class ReplayBuffer:
         """``batch_size`` transitions per agent, drawn uniformly with replacement
         from that agent's memory."""
         self._check_sample(batch_size, generator)
-        u = torch.rand(len(self.size), batch_size, generator=generator)
+        agents, size = self.obs.shape[:2]
+        u = torch.rand(agents, batch_size, generator=generator)
         i = (u * self.size[:, None]).long()                 # uniform over 0..size-1
-        k = torch.arange(len(self.size))[:, None]
-        return Transitions(self.obs[k, i], self.actions[k, i], self.rewards[k, i],
-                           self.next_obs[k, i], self.terminated[k, i])
+        rows = (torch.arange(agents)[:, None] * size + i).ravel()   # agent k's row i
+
+        def take(memory: torch.Tensor) -> torch.Tensor:
+            picked = memory.flatten(0, 1).index_select(0, rows)
+            return picked.view(agents, batch_size, *memory.shape[2:])
+        return Transitions(take(self.obs), take(self.actions), take(self.rewards),
+                           take(self.next_obs), take(self.terminated))
 
     def _check_add(self, obs, actions, rewards, next_obs, terminated, keep) -> torch.Tensor:
         agents, obs_dim = self.obs.shape[0], self.obs.shape[2]
@@ -119,8 +124,9 @@ class QNetworks(nn.Module):
     """``agents`` independent multilayer perceptrons (ReLU hidden layers), one per
     agent, evaluated together: ``forward`` maps observations of shape
     (agents, batch, obs_dim) to action values (agents, batch, actions), agent ``k``'s
-    rows through agent ``k``'s weights only. Each network is initialised as
-    ``nn.Linear`` layers would be. Chapter: *Deep Q-networks*."""
+    rows through agent ``k``'s weights only. Agent ``k``'s weight of a layer,
+    ``weights[i][k]``, has ``nn.Linear``'s layout (out, in) and is initialised as
+    ``nn.Linear`` initialises it. Chapter: *Deep Q-networks*."""
 
     def __init__(self, agents: int, obs_dim: int, actions: int,
                  hidden: Sequence[int] = (64, 64)) -> None:
@@ -129,17 +135,17 @@ class QNetworks(nn.Module):
         self.weights, self.biases = nn.ParameterList(), nn.ParameterList()
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
             bound = 1 / math.sqrt(fan_in)
-            self.weights.append(nn.Parameter(torch.empty(agents, fan_in, fan_out)
+            self.weights.append(nn.Parameter(torch.empty(agents, fan_out, fan_in)
                                              .uniform_(-bound, bound)))
             self.biases.append(nn.Parameter(torch.empty(agents, 1, fan_out)
                                             .uniform_(-bound, bound)))
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         W0 = self.weights[0]
-        check_shape("obs", obs, (W0.shape[0], "batch", W0.shape[1]), dtype=W0.dtype)
+        check_shape("obs", obs, (W0.shape[0], "batch", W0.shape[2]), dtype=W0.dtype)
         x = obs
         for i, (W, b) in enumerate(zip(self.weights, self.biases)):
-            x = torch.baddbmm(b, x, W)               # x W + b, agent by agent
+            x = torch.baddbmm(b, x, W.mT)            # x Wᵀ + b, agent by agent
             if i < len(self.weights) - 1:
                 x = torch.relu(x)
         return x
