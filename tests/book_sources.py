@@ -34,10 +34,14 @@ def source_path(docname: str) -> Path:
     raise FileNotFoundError(docname)
 
 
+# Folders of plain pages, not executed chapters: the appendix and the course maps.
+PAGE_FOLDERS = ("appendix", "courses")
+
+
 def is_chapter(docname: str) -> bool:
-    """Chapters are the executable pages in the parts' folders (not the appendix)."""
+    """Chapters are the executable pages in the parts' folders (not the page folders)."""
     parts = docname.split("/")
-    return len(parts) == 3 and parts[0] == "book" and parts[1] != "appendix"
+    return len(parts) == 3 and parts[0] == "book" and parts[1] not in PAGE_FOLDERS
 
 
 def chapters() -> list[str]:
