@@ -5,7 +5,7 @@ session, the last cell a status from ``courses.STATUSES`` (the format is
 documented in ``_ext/courses.py``, whose parser the build's coverage table and
 these tests share). Links are checked in the sources, without a build: a
 {doc} must name a page of the book, a {ref}/{numref}/{eq} a label defined in
-``book/``, a {cite} a key of ``book/references.bib``.
+``book/``, a {cite} a key of ``book/references.bib`` that a chapter cites.
 """
 
 from __future__ import annotations
@@ -32,6 +32,16 @@ def book_labels() -> set[str]:
         labels |= set(re.findall(r"^\$\$ \((eq-[\w-]+)\)", path.read_text(encoding="utf-8"),
                                  re.M))
     return labels
+
+
+def chapter_citations() -> set[str]:
+    keys = set()
+    for docname in toc_files():
+        if is_chapter(docname):
+            text = (ROOT / f"{docname}.md").read_text(encoding="utf-8")
+            for body in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", text):
+                keys |= {k.strip() for k in body.split(",")}
+    return keys
 
 
 def bib_keys() -> set[str]:
@@ -68,6 +78,8 @@ def test_course_map_parses_and_every_link_resolves(path):
     assert not missing_labels, f"labels that no page defines: {missing_labels}"
     missing_keys = sorted(found["cite"] - bib_keys())
     assert not missing_keys, f"keys not in references.bib: {missing_keys}"
+    uncited = sorted(found["cite"] - chapter_citations())
+    assert not uncited, f"papers no chapter cites: {uncited}"
 
 
 def test_a_page_without_a_map_fails():
