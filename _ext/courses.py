@@ -89,8 +89,14 @@ def links(text: str) -> dict[str, set[str]]:
     return found
 
 
-def course_pages(srcdir: Path) -> list[Path]:
-    return sorted((Path(srcdir) / "book" / "courses").glob("*.md"))
+def course_pages(srcdir: Path, toc: Path | None = None) -> list[Path]:
+    """The course pages, in the order the table of contents lists them, if given."""
+    pages = sorted((Path(srcdir) / "book" / "courses").glob("*.md"))
+    if toc is not None and Path(toc).is_file():
+        text = Path(toc).read_text(encoding="utf-8")
+        order = {p: text.find(f"book/courses/{p.stem}") for p in pages}
+        pages.sort(key=lambda p: (order[p] < 0, order[p]))
+    return pages
 
 
 try:  # the Sphinx part; the parser above needs no Sphinx
@@ -114,7 +120,8 @@ class CourseCoverage(SphinxDirective):
         head = nodes.thead()
         head += self._row([nodes.Text(h) for h in header])
         body = nodes.tbody()
-        for path in course_pages(srcdir):
+        toc = getattr(self.config, "external_toc_path", None)
+        for path in course_pages(srcdir, Path(srcdir, toc) if toc else None):
             self.env.note_dependency(str(path))
             text = path.read_text(encoding="utf-8")
             counts = coverage(parse_map(text))
